@@ -1,0 +1,261 @@
+//! The `photophone` binary: a thin layer of argument parsing and file handling over the
+//! `photophone` library.
+
+mod play;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use photophone::{analysis, compose, synth, Options, Photo, Style};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "photophone", version, about = "Turn photographs into music.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StyleArg {
+    /// photophone's design: light, colour, texture and structure drive the music.
+    Ambient,
+    /// The 2014 baseline: tracking.js FAST corners → sine oscillators at 20–500 Hz.
+    Classic,
+}
+
+impl From<StyleArg> for Style {
+    fn from(s: StyleArg) -> Style {
+        match s {
+            StyleArg::Ambient => Style::Ambient,
+            StyleArg::Classic => Style::Classic,
+        }
+    }
+}
+
+#[derive(clap::Args, Clone)]
+struct MusicArgs {
+    /// Length in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f64,
+    #[arg(long, value_enum, default_value = "ambient")]
+    style: StyleArg,
+    /// Variation seed: same photo + same seed = identical output.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 44_100)]
+    rate: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a photo to a WAV file (and optionally its score to MIDI).
+    Render {
+        /// The photo (PNG, JPEG, GIF, BMP, TIFF, WebP). Without one, an embedded photo is used.
+        photo: Option<PathBuf>,
+        /// Output WAV; default `<photo-stem>.wav` in the current directory.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Also write the score as a Standard MIDI File.
+        #[arg(long)]
+        midi: Option<PathBuf>,
+        /// Print each stage's wall time to stderr.
+        #[arg(long)]
+        timings: bool,
+        #[command(flatten)]
+        music: MusicArgs,
+    },
+    /// Show what photophone sees in a photo and the musical decisions it makes.
+    Analyze {
+        photo: Option<PathBuf>,
+        /// Machine-readable JSON (schema in the README).
+        #[arg(long)]
+        json: bool,
+        /// Write the photo with its feature points drawn as red squares.
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+        #[command(flatten)]
+        music: MusicArgs,
+    },
+    /// Play a photo's music on the default audio output.
+    Play {
+        photo: Option<PathBuf>,
+        #[command(flatten)]
+        music: MusicArgs,
+    },
+}
+
+/// A failure for the user: one line, naming the file.
+pub struct Failure(String);
+
+impl Failure {
+    fn file(path: &Path, problem: impl std::fmt::Display) -> Failure {
+        Failure(format!("{}: {problem}", path.display()))
+    }
+}
+
+fn main() -> ExitCode {
+    // Any bug that still panics prints one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        eprintln!("photophone: internal error: {msg}");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            eprintln!("photophone: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn options(m: &MusicArgs) -> Result<Options, Failure> {
+    if !m.seconds.is_finite() || m.seconds <= 0.0 || m.seconds > 3600.0 {
+        return Err(Failure(format!("--seconds must be between 0 and 3600, got {}", m.seconds)));
+    }
+    if !(8_000..=192_000).contains(&m.rate) {
+        return Err(Failure(format!("--rate must be between 8000 and 192000 Hz, got {}", m.rate)));
+    }
+    Ok(Options { style: m.style.into(), seconds: m.seconds, seed: m.seed, sample_rate: m.rate })
+}
+
+fn load(photo: &Option<PathBuf>) -> Result<Photo, Failure> {
+    match photo {
+        None => Ok(photophone::default_photo()),
+        Some(path) => analysis::load_path(path).map_err(|e| Failure::file(path, e)),
+    }
+}
+
+/// Checks up front that an output can be created, so no work is wasted on a doomed render.
+fn check_writable(path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::file(path, "is a directory"));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::file(path, "its directory does not exist"));
+    }
+    tempfile::Builder::new()
+        .prefix(".photophone-check-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| Failure::file(path, format!("cannot write here ({e})")))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    synth::wav::write_atomically(path, bytes).map_err(|e| Failure(e.to_string()))
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Render { photo, output, midi, timings, music } => {
+            let opts = options(&music)?;
+            let output = output.unwrap_or_else(|| {
+                let stem = photo
+                    .as_ref()
+                    .and_then(|p| p.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| photophone::DEFAULT_PHOTO_NAME.into());
+                PathBuf::from(format!("{stem}.wav"))
+            });
+            check_writable(&output)?;
+            if let Some(m) = &midi {
+                check_writable(m)?;
+            }
+            let t0 = Instant::now();
+            let photo = load(&photo)?;
+            let decode = t0.elapsed();
+            let r = photophone::render(&photo, &opts);
+            let t1 = Instant::now();
+            let wav = synth::wav::encode_wav(&r.mastered.audio);
+            write(&output, &wav)?;
+            let encode = t1.elapsed();
+            if let Some(m) = &midi {
+                write(m, &compose::midi::to_midi_bytes(&r.score))?;
+            }
+            if timings {
+                let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+                eprintln!(
+                    "decode {:.1} ms, analysis {:.1} ms, composition {:.1} ms, synthesis {:.1} ms, encode+write {:.1} ms, total {:.1} ms",
+                    ms(decode),
+                    ms(r.timings.analysis),
+                    ms(r.timings.composition),
+                    ms(r.timings.synthesis),
+                    ms(encode),
+                    ms(t0.elapsed())
+                );
+            }
+            eprintln!(
+                "{}: {:.1} s, {} Hz stereo, {:.1} LUFS, peak {:.1} dBFS",
+                output.display(),
+                opts.seconds,
+                opts.sample_rate,
+                r.mastered.loudness_lufs,
+                r.mastered.peak_dbfs
+            );
+            Ok(())
+        }
+        Command::Analyze { photo, json, overlay, music } => {
+            let opts = options(&music)?;
+            if let Some(o) = &overlay {
+                check_writable(o)?;
+            }
+            let photo = load(&photo)?;
+            let report = photophone::report(&photo, &opts);
+            if let Some(o) = &overlay {
+                let drawn = analysis::overlay::draw_points(&photo.full, report.analysis.features.iter().map(|f| (f.x, f.y)));
+                let format = image::ImageFormat::from_path(o).unwrap_or(image::ImageFormat::Png);
+                let mut bytes = std::io::Cursor::new(Vec::new());
+                drawn.write_to(&mut bytes, format).map_err(|e| Failure::file(o, e))?;
+                write(o, bytes.get_ref())?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+            } else {
+                print_report(&report);
+            }
+            Ok(())
+        }
+        Command::Play { photo, music } => {
+            let opts = options(&music)?;
+            let photo = load(&photo)?;
+            play::play(&photo, &opts)
+        }
+    }
+}
+
+fn print_report(r: &photophone::Report) {
+    let a = &r.analysis;
+    println!("{} ({}x{})", r.photo.name, r.photo.width, r.photo.height);
+    println!(
+        "  light      mean luminance {:.3}, median {:.3}, lightness {:.2}, std {:.3}",
+        a.luminance.mean, a.luminance.median, a.luminance.lightness, a.luminance.std_dev
+    );
+    println!("  colour     warmth {:+.2}, saturation {:.2}, hue {:.0}°", a.colour.warmth, a.colour.saturation, a.colour.mean_hue_deg);
+    println!("  texture    contrast {:.2}, edge density {:.3}", a.texture.contrast, a.texture.edge_density);
+    let palette: Vec<String> = a.palette.iter().map(|p| format!("{} {:.0}%", p.hex, p.weight * 100.0)).collect();
+    println!("  palette    {}", palette.join(", "));
+    println!(
+        "  regions    sky {:.0}%, water {:.0}%, vegetation {:.0}%, ground {:.0}%, heavy sky {:.2}",
+        a.regions.sky * 100.0,
+        a.regions.water * 100.0,
+        a.regions.vegetation * 100.0,
+        a.regions.ground * 100.0,
+        a.regions.heavy_sky
+    );
+    println!("  features   {} scored FAST points; classic: {} tracking.js corners", a.features.len(), r.classic.feature_pixels.len());
+    println!("music ({:?})", r.music.style);
+    for d in &r.music.decisions {
+        println!("  {:<10} {} — because {}", d.topic, d.value, d.because);
+    }
+}

@@ -1,0 +1,164 @@
+//! photophone: photo → music.
+//!
+//! ```no_run
+//! let photo = photophone::default_photo();
+//! let options = photophone::Options::default();
+//! // Whole piece, mastered to −16 LUFS:
+//! let rendering = photophone::render(&photo, &options);
+//! std::fs::write("coffee.wav", photophone::synth::wav::encode_wav(&rendering.mastered.audio)).unwrap();
+//! // Or streaming, block by block, with a cross-fade to another photo:
+//! let mut stream = photophone::stream(&photo, &options);
+//! let mut block = vec![0.0f32; 2 * 4096];
+//! stream.render(&mut block);
+//! stream.switch_to(photophone::compose_photo(&photo, &photophone::Options { seed: 7, ..options }).1, 2.0);
+//! ```
+//!
+//! The pipeline is three library crates, re-exported here: [`analysis`] (decode, measure),
+//! [`compose`] (decide key, mode, tempo, notes — with reasons), [`synth`] (render, stream).
+
+pub use photophone_analysis as analysis;
+pub use photophone_compose as compose;
+pub use photophone_synth as synth;
+
+pub use analysis::{Analysis, Photo, PhotoError};
+pub use compose::{Score, Style};
+pub use synth::{Mastered, Stream};
+
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// The embedded default photo: "coffee" by Rachel Michetti, CC0, via scikit-image's sample
+/// data (see assets/LICENSE-coffee.txt).
+pub const DEFAULT_PHOTO_PNG: &[u8] = include_bytes!("../assets/coffee.png");
+pub const DEFAULT_PHOTO_NAME: &str = "coffee";
+
+pub fn default_photo() -> Photo {
+    analysis::load_bytes(DEFAULT_PHOTO_PNG, DEFAULT_PHOTO_NAME).expect("the embedded photo decodes")
+}
+
+/// What to make of a photo.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub style: Style,
+    pub seconds: f64,
+    pub seed: u64,
+    pub sample_rate: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { style: Style::Ambient, seconds: 30.0, seed: 0, sample_rate: synth::DEFAULT_SAMPLE_RATE }
+    }
+}
+
+/// Wall time of each stage of a render.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    pub analysis: Duration,
+    pub composition: Duration,
+    pub synthesis: Duration,
+}
+
+pub struct Rendering {
+    pub analysis: Analysis,
+    pub score: Score,
+    pub mastered: Mastered,
+    pub timings: Timings,
+}
+
+/// Analyses and composes.
+pub fn compose_photo(photo: &Photo, options: &Options) -> (Analysis, Score) {
+    let analysis = analysis::analyze(photo);
+    let score = compose::compose(photo, &analysis, options.style, options.seconds, options.seed);
+    (analysis, score)
+}
+
+/// Analyses, composes and renders the whole piece.
+pub fn render(photo: &Photo, options: &Options) -> Rendering {
+    let t0 = Instant::now();
+    let analysis = analysis::analyze(photo);
+    let t1 = Instant::now();
+    let score = compose::compose(photo, &analysis, options.style, options.seconds, options.seed);
+    let t2 = Instant::now();
+    let mastered = synth::render(&score, options.sample_rate);
+    let t3 = Instant::now();
+    Rendering {
+        analysis,
+        score,
+        mastered,
+        timings: Timings { analysis: t1 - t0, composition: t2 - t1, synthesis: t3 - t2 },
+    }
+}
+
+/// A real-time stream of the photo's music.
+pub fn stream(photo: &Photo, options: &Options) -> Stream {
+    let (_, score) = compose_photo(photo, options);
+    Stream::new(score, options.sample_rate)
+}
+
+/// `photophone analyze --json`: schema documented in the README.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub photo: PhotoInfo,
+    pub analysis: Analysis,
+    pub music: MusicSummary,
+    pub classic: ClassicSummary,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PhotoInfo {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MusicSummary {
+    pub style: Style,
+    pub key: Option<String>,
+    pub tonic: Option<String>,
+    pub mode: Option<compose::Mode>,
+    pub tempo_bpm: Option<f32>,
+    pub layers: Vec<String>,
+    pub decisions: Vec<compose::Decision>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassicSummary {
+    pub threshold: i32,
+    pub feature_pixels: Vec<compose::ClassicFeaturePixel>,
+}
+
+/// Everything `analyze` reports, for the given style's musical decisions.
+pub fn report(photo: &Photo, options: &Options) -> Report {
+    let (analysis, score) = compose_photo(photo, options);
+    let feature_pixels = compose::classic_feature_pixels(photo);
+    let music = match &score.arrangement {
+        compose::Arrangement::Ambient(a) => MusicSummary {
+            style: Style::Ambient,
+            key: Some(a.key.name()),
+            tonic: Some(compose::theory::NOTE_NAMES[a.key.tonic as usize].to_string()),
+            mode: Some(a.key.mode),
+            tempo_bpm: Some(a.tempo_bpm),
+            layers: vec!["drone".into(), "pad".into(), "lead".into(), "texture".into()],
+            decisions: score.decisions.clone(),
+        },
+        compose::Arrangement::Classic(_) => MusicSummary {
+            style: Style::Classic,
+            key: None,
+            tonic: None,
+            mode: None,
+            tempo_bpm: None,
+            layers: vec!["sine oscillators".into()],
+            decisions: score.decisions.clone(),
+        },
+    };
+    Report {
+        schema_version: 1,
+        photo: PhotoInfo { name: photo.name.clone(), width: photo.width(), height: photo.height() },
+        analysis,
+        music,
+        classic: ClassicSummary { threshold: analysis::trackingjs::DEFAULT_THRESHOLD, feature_pixels },
+    }
+}

@@ -1,0 +1,124 @@
+//! Synthesis: renders a [`Score`] to stereo audio with fundsp.
+//!
+//! - [`render`]: the whole piece, mastered to −16 LUFS integrated with peaks ≤ −1 dBFS
+//!   (the dry voices and the reverb bus run on two threads as a pipeline).
+//! - [`Stream`]: block-by-block rendering into the caller's buffer, with click-free
+//!   cross-fades to another score — for browsers, games and `photophone play`.
+//! - [`wav`]: 16-bit WAV encoding and atomic file writing.
+
+mod master;
+mod stream;
+mod voices;
+pub mod wav;
+
+pub use master::{loudness_lufs, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
+pub use stream::Stream;
+pub use voices::{build, Voices};
+
+use fundsp::prelude32::{AudioUnit, BufferArray, MAX_BUFFER_SIZE, U0, U2};
+use photophone_compose::Score;
+use std::sync::mpsc;
+
+pub const DEFAULT_SAMPLE_RATE: u32 = 44_100;
+/// Frames per pipeline chunk in the offline renderer.
+const CHUNK: usize = 8192;
+
+/// Stereo audio, interleaved L R L R.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Audio {
+    pub sample_rate: u32,
+    pub samples: Vec<f32>,
+}
+
+impl Audio {
+    pub fn frames(&self) -> usize {
+        self.samples.len() / 2
+    }
+}
+
+/// Fills `out` (interleaved stereo) from a stereo unit with no inputs.
+pub(crate) fn fill(unit: &mut dyn AudioUnit, out: &mut [f32]) {
+    let mut buf = BufferArray::<U2>::new();
+    let input = BufferArray::<U0>::new();
+    for block in out.chunks_mut(2 * MAX_BUFFER_SIZE) {
+        let n = block.len() / 2;
+        unit.process(n, &input.buffer_ref(), &mut buf.buffer_mut());
+        for (i, frame) in block.chunks_exact_mut(2).enumerate() {
+            frame[0] = buf.at_f32(0, i);
+            frame[1] = buf.at_f32(1, i);
+        }
+    }
+}
+
+/// Passes interleaved stereo through a stereo-in, stereo-out unit in place.
+pub(crate) fn filter(unit: &mut dyn AudioUnit, io: &mut [f32]) {
+    let mut input = BufferArray::<U2>::new();
+    let mut output = BufferArray::<U2>::new();
+    for block in io.chunks_mut(2 * MAX_BUFFER_SIZE) {
+        let n = block.len() / 2;
+        for (i, frame) in block.chunks_exact(2).enumerate() {
+            input.set_f32(0, i, frame[0]);
+            input.set_f32(1, i, frame[1]);
+        }
+        unit.process(n, &input.buffer_ref(), &mut output.buffer_mut());
+        for (i, frame) in block.chunks_exact_mut(2).enumerate() {
+            frame[0] = output.at_f32(0, i);
+            frame[1] = output.at_f32(1, i);
+        }
+    }
+}
+
+/// Renders the score with its edge fades but before loudness normalisation, and measures
+/// its integrated loudness on the way. Dry voices run on this thread, the bus (reverb), the
+/// fades and the loudness meter on a second thread, chunk by chunk; the samples are identical
+/// to rendering both halves serially, as [`Stream`] does.
+pub fn render_raw(score: &Score, sample_rate: u32) -> (Audio, f64) {
+    let frames = (score.seconds * sample_rate as f64).round() as usize;
+    let Voices { mut dry, mut bus } = build(score, sample_rate as f64);
+    let (to_bus, from_dry) = mpsc::sync_channel::<Vec<f32>>(4);
+    let (samples, loudness) = std::thread::scope(|scope| {
+        let bus_thread = scope.spawn(move || {
+            let mut out = Vec::with_capacity(frames * 2);
+            let mut meter = master::Meter::new(sample_rate);
+            for mut chunk in from_dry {
+                filter(bus.as_mut(), &mut chunk);
+                master::apply_edge_fades(&mut chunk, out.len() / 2, frames, sample_rate);
+                meter.add(&chunk);
+                out.extend_from_slice(&chunk);
+            }
+            (out, meter.loudness())
+        });
+        let mut done = 0;
+        while done < frames {
+            let n = CHUNK.min(frames - done);
+            let mut chunk = vec![0f32; n * 2];
+            fill(dry.as_mut(), &mut chunk);
+            if to_bus.send(chunk).is_err() {
+                break;
+            }
+            done += n;
+        }
+        drop(to_bus);
+        bus_thread.join().expect("bus thread")
+    });
+    (Audio { sample_rate, samples }, loudness)
+}
+
+/// Renders and masters the whole score.
+pub fn render(score: &Score, sample_rate: u32) -> Mastered {
+    let (audio, loudness) = render_raw(score, sample_rate);
+    master::master(audio, loudness)
+}
+
+#[doc(hidden)]
+pub fn fill_for_profiling(unit: &mut dyn AudioUnit, out: &mut [f32]) {
+    fill(unit, out)
+}
+#[doc(hidden)]
+pub fn filter_for_profiling(unit: &mut dyn AudioUnit, io: &mut [f32]) {
+    filter(unit, io)
+}
+#[doc(hidden)]
+pub fn master_for_profiling(audio: Audio, loudness: f64) -> Mastered {
+    master::master(audio, loudness)
+}

@@ -1,0 +1,152 @@
+//! Score → fundsp graph. Every sounding thing is an event in a `Sequencer` (so note starts and
+//! ends get smooth fades and never click); the reverb and DC blocker sit on a separate bus so
+//! the offline renderer can run the two halves on two cores.
+//!
+//! Ambient graph:  (bed + pad >> low-pass + lead >> low-pass) >> [bus: dry & reverb >> DC block]
+
+use fundsp::prelude32::*;
+use photophone_compose::theory::midi_to_hz;
+use photophone_compose::{Ambient, Arrangement, Classic, Score, TextureKind};
+
+/// The two halves of a score's signal chain.
+pub struct Voices {
+    /// No inputs, stereo out: every note, drone and texture, dry.
+    pub dry: Box<dyn AudioUnit>,
+    /// Stereo in, stereo out: reverb mix and DC blocking.
+    pub bus: Box<dyn AudioUnit>,
+}
+
+/// Builds the graph for a score at a sample rate.
+pub fn build(score: &Score, sample_rate: f64) -> Voices {
+    let (mut dry, mut bus): (Box<dyn AudioUnit>, Box<dyn AudioUnit>) = match &score.arrangement {
+        Arrangement::Ambient(a) => {
+            let wet = a.reverb_wet;
+            (
+                ambient_graph(a, score.seconds, score.seed, sample_rate),
+                Box::new(
+                    (multipass::<U2>() & wet * reverb_stereo(a.reverb_room_m, a.reverb_time_s, 0.6))
+                        >> (dcblock_hz(12.0) | dcblock_hz(12.0)),
+                ),
+            )
+        }
+        Arrangement::Classic(c) => {
+            let mut seq = sequencer(sample_rate);
+            classic_events(&mut seq, c, score.seconds);
+            (Box::new(seq), Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)))
+        }
+    };
+    dry.set_sample_rate(sample_rate);
+    dry.allocate();
+    bus.set_sample_rate(sample_rate);
+    bus.allocate();
+    Voices { dry, bus }
+}
+
+fn sequencer(sample_rate: f64) -> Sequencer {
+    let mut seq = Sequencer::new(0, 2, ReplayMode::None);
+    // Before any push: events take the sequencer's rate when pushed.
+    seq.set_sample_rate(sample_rate);
+    seq
+}
+
+/// Pushes an event, keeping fades inside its span as fundsp requires.
+fn push(seq: &mut Sequencer, start: f64, end: f64, fade_in: f64, fade_out: f64, unit: Box<dyn AudioUnit>) {
+    let len = (end - start).max(1e-3);
+    let fade_in = fade_in.min(len * 0.5);
+    let fade_out = fade_out.min(len * 0.5);
+    seq.push(start, start + len, Fade::Smooth, fade_in, fade_out, unit);
+}
+
+fn stereo_lowpass(cutoff: f32, q: f32) -> An<impl AudioNode<Inputs = U2, Outputs = U2>> {
+    lowpass_hz(cutoff, q) | lowpass_hz(cutoff, q)
+}
+
+/// Four layers, each a sequencer of events; filters that are the same for every note of a
+/// layer sit once on the layer (a linear filter of a sum is the sum of the filtered notes),
+/// which keeps a 30-second render inside its time budget.
+fn ambient_graph(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Box<dyn AudioUnit> {
+    let whole_fade = (seconds * 0.15).min(4.0);
+
+    // Bed: drone (root and fifth, two detuned saws each, slow swell) and the noise texture.
+    let mut bed = sequencer(sample_rate);
+    for (i, &m) in a.drone.iter().enumerate() {
+        let f = midi_to_hz(m as f32);
+        let level = a.drone_level * if i == 0 { 0.22 } else { 0.12 };
+        let swell_seed = seed.wrapping_add(i as u64);
+        let unit = (poly_saw_hz(f) + poly_saw_hz(f * 1.0035))
+            * lfo(move |t: f32| level * (0.8 + 0.2 * spline_noise(swell_seed, t * 0.13)))
+            >> lowpass_hz(a.drone_cutoff_hz, 0.6)
+            >> pan(if i == 0 { -0.1 } else { 0.1 });
+        push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(unit));
+    }
+    // Texture: band-passed noise whose centre wanders; the right channel is the left delayed
+    // by 11 ms, which widens it for the price of one filter.
+    let centre = a.texture_centre_hz;
+    let motion = a.texture_motion_hz;
+    let (q, depth) = match a.texture {
+        TextureKind::Water => (2.5, 0.45),
+        TextureKind::Wind => (1.2, 0.7),
+    };
+    let level = a.texture_level * 0.5;
+    let s = seed ^ 0x5eed_0001;
+    let texture = (noise().seed(s) | lfo(move |t: f32| centre * (1.0 + depth * spline_noise(s, t * motion))) | dc(q))
+        >> bandpass()
+        >> mul(level)
+        >> split::<U2>()
+        >> (pass() | delay(0.011));
+    push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(texture));
+
+    // Pad: one event per chord (its tones spread across the stereo field), cross-fading
+    // into the next chord.
+    let mut pad = sequencer(sample_rate);
+    let pad_fade = 1.2;
+    for chord in &a.chords {
+        let n = chord.notes.len().clamp(1, usize::MAX) as f32;
+        let level = a.pad_level * 0.16 / n.sqrt();
+        let mut sum: Box<dyn AudioUnit> = Box::new(zero() >> split::<U2>());
+        for (i, &m) in chord.notes.iter().enumerate() {
+            let f = midi_to_hz(m as f32);
+            let spread = (i as f32 / (n - 1.0).max(1.0)) * 1.2 - 0.6;
+            let tone = poly_saw_hz(f * 1.002) * level >> pan(spread);
+            sum = Box::new(unit::<U0, U2>(sum) + tone);
+        }
+        let start = (chord.start - pad_fade * 0.5).max(0.0);
+        let end = (chord.start + chord.duration + pad_fade * 0.5).min(seconds);
+        push(&mut pad, start, end, pad_fade, pad_fade, sum);
+    }
+
+    // Lead: notes that strike and decay; brightness blends a saw into the sine.
+    let mut lead = sequencer(sample_rate);
+    let lb = a.lead_brightness;
+    let decay = 6.9 / a.lead_decay_s.max(0.2); // e^-6.9 = -60 dB
+    for note in &a.lead {
+        let f = midi_to_hz(note.midi as f32);
+        let level = a.lead_level * 0.2 * note.velocity;
+        let env = envelope(move |t: f32| level * exp(-decay * t));
+        let unit: Box<dyn AudioUnit> = if lb < 0.05 {
+            Box::new(sine_hz(f) * env >> pan(note.pan))
+        } else {
+            Box::new((sine_hz(f) * (1.0 - lb) + poly_saw_hz(f) * (0.35 * lb)) * env >> pan(note.pan))
+        };
+        let end = (note.start + note.duration + 0.6).min(seconds);
+        push(&mut lead, note.start, end, 0.006, 0.5, unit);
+    }
+
+    Box::new(
+        unit::<U0, U2>(Box::new(bed))
+            + (unit::<U0, U2>(Box::new(pad)) >> stereo_lowpass(a.pad_cutoff_hz, 0.7))
+            + (unit::<U0, U2>(Box::new(lead)) >> stereo_lowpass(a.lead_cutoff_hz, 0.8)),
+    )
+}
+
+fn classic_events(seq: &mut Sequencer, c: &Classic, seconds: f64) {
+    // Summed and normalised: each oscillator gets 1/N of full scale, as Web Audio would sum them.
+    let gain = 1.0 / std::cmp::Ord::max(c.oscillators.len(), 1) as f32;
+    for o in &c.oscillators {
+        let f0 = o.frequency_hz;
+        let s = o.drift_seed;
+        // "randomize the frequency of each oscillator slightly over time": ±1.5 %, smooth.
+        let unit = lfo(move |t: f32| f0 * (1.0 + 0.015 * spline_noise(s, t * 0.5))) >> sine() >> mul(gain) >> split::<U2>();
+        push(seq, 0.0, seconds, 0.02, 0.02, Box::new(unit));
+    }
+}
