@@ -11,7 +11,7 @@ pub mod overlay;
 mod regions;
 pub mod trackingjs;
 
-pub use decode::{load_bytes, load_path, Photo, PhotoError};
+pub use decode::{load_bytes, load_bytes_at, load_path, load_path_at, Photo, PhotoError, Resolution};
 pub use measure::analyze;
 pub use regions::{RegionKind, Regions};
 

@@ -81,9 +81,11 @@ fn luminance_stats(ys: &[f32], labs: &[Oklab]) -> Luminance {
     let mean = ys.iter().sum::<f32>() / n;
     let std_dev = (ys.iter().map(|y| (y - mean).powi(2)).sum::<f32>() / n).sqrt();
     let log_average = (ys.iter().map(|y| (y + 1e-4).ln()).sum::<f32>() / n).exp();
-    let mut sorted = ys.to_vec();
-    sorted.sort_by(f32::total_cmp);
-    let pct = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+    let mut scratch = ys.to_vec();
+    let mut pct = |q: f32| {
+        let k = ((scratch.len() - 1) as f32 * q).round() as usize;
+        *scratch.select_nth_unstable_by(k, f32::total_cmp).1
+    };
     Luminance {
         mean,
         median: pct(0.5),

@@ -126,10 +126,18 @@ fn options(m: &MusicArgs) -> Result<Options, Failure> {
     Ok(Options { style: m.style.into(), seconds: m.seconds, seed: m.seed, sample_rate: m.rate })
 }
 
-fn load(photo: &Option<PathBuf>) -> Result<Photo, Failure> {
+fn load(photo: &Option<PathBuf>, resolution: analysis::Resolution) -> Result<Photo, Failure> {
     match photo {
         None => Ok(photophone::default_photo()),
-        Some(path) => analysis::load_path(path).map_err(|e| Failure::file(path, e)),
+        Some(path) => analysis::load_path_at(path, resolution).map_err(|e| Failure::file(path, e)),
+    }
+}
+
+/// The ambient style reads only the analysis copy; the classic style needs every pixel.
+fn resolution_for(style: Style) -> analysis::Resolution {
+    match style {
+        Style::Ambient => analysis::Resolution::AnalysisOnly,
+        Style::Classic => analysis::Resolution::Full,
     }
 }
 
@@ -173,7 +181,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 check_writable(m)?;
             }
             let t0 = Instant::now();
-            let photo = load(&photo)?;
+            let photo = load(&photo, resolution_for(opts.style))?;
             let decode = t0.elapsed();
             let r = photophone::render(&photo, &opts);
             let t1 = Instant::now();
@@ -210,10 +218,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(o) = &overlay {
                 check_writable(o)?;
             }
-            let photo = load(&photo)?;
+            let photo = load(&photo, analysis::Resolution::Full)?;
             let report = photophone::report(&photo, &opts);
             if let Some(o) = &overlay {
-                let drawn = analysis::overlay::draw_points(&photo.full, report.analysis.features.iter().map(|f| (f.x, f.y)));
+                let drawn = analysis::overlay::draw_points(photo.best_pixels(), report.analysis.features.iter().map(|f| (f.x, f.y)));
                 let format = image::ImageFormat::from_path(o).unwrap_or(image::ImageFormat::Png);
                 let mut bytes = std::io::Cursor::new(Vec::new());
                 drawn.write_to(&mut bytes, format).map_err(|e| Failure::file(o, e))?;
@@ -228,7 +236,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Play { photo, music } => {
             let opts = options(&music)?;
-            let photo = load(&photo)?;
+            let photo = load(&photo, resolution_for(opts.style))?;
             play::play(&photo, &opts)
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     );
 
     // Register: brighter photos play higher.
-    let lead_centre = 50.0 + 30.0 * light;
+    let lead_centre = 46.0 + 40.0 * light;
     let lead_base_c = ((lead_centre / 12.0).floor() * 12.0) as i32;
     why.add(
         "register",
@@ -115,7 +115,8 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     let bars_per_chord = if activity > 0.5 { 1.0 } else { 2.0 };
     let chord_len = 4.0 * beat * bars_per_chord;
     let mut chords = Vec::new();
-    let pad_base_c = 48;
+    // The pad moves by octaves with the light, too.
+    let pad_base_c = 36 + 12 * (light * 2.4).floor().clamp(0.0, 2.0) as i32;
     let mut t = 0.0;
     let mut i = 0;
     while t < seconds {
@@ -149,12 +150,18 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
 
     // Drone: low and loud under dark, heavy skies.
     let dark = ((0.5 - light) / 0.3).clamp(0.0, 1.0).max(heavy);
-    let drone_c = if dark > 0.5 { 24 } else { 36 };
+    let drone_c = if dark > 0.5 {
+        24
+    } else if light < 0.62 {
+        36
+    } else {
+        48
+    };
     let drone = vec![
         key.degree_to_midi(0, drone_c) as u8,
         key.degree_to_midi(4, drone_c) as u8,
     ];
-    let drone_level = 0.35 + 0.45 * dark;
+    let drone_level = 0.06 + 1.0 * dark + 0.25 * (0.62 - light).max(0.0);
     why.add(
         "drone",
         format!("{} + fifth at {:.0} Hz, level {:.2}", crate::theory::NOTE_NAMES[tonic as usize], midi_to_hz(drone[0] as f32), drone_level),
@@ -163,8 +170,8 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
 
     // Timbre: bright → open filters and saw-rich waves; warm → fuller harmonics.
     let brightness = (0.65 * light + 0.35 * sat + 0.15 * warmth).clamp(0.0, 1.0);
-    let lead_cutoff = 500.0 * 2f32.powf(brightness * 4.2);
-    let pad_cutoff = 250.0 * 2f32.powf(brightness * 3.5 + 0.3 * warmth);
+    let lead_cutoff = 300.0 * 2f32.powf(brightness * 5.5);
+    let pad_cutoff = 150.0 * 2f32.powf(brightness * 4.5 + 0.3 * warmth);
     why.add(
         "timbre",
         format!("lead filter {lead_cutoff:.0} Hz, pad filter {pad_cutoff:.0} Hz"),
@@ -189,7 +196,7 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             format!("sky {:.0} %, vegetation {:.0} %: air moving over the scene", r.sky * 100.0, r.vegetation * 100.0),
         )
     };
-    let texture_level = 0.12 + 0.6 * r.textured_blue_green + 0.25 * (r.water + 0.5 * r.sky).min(1.0);
+    let texture_level = 0.1 + 1.6 * r.textured_blue_green + 0.8 * (r.water + 0.5 * r.sky + 0.5 * r.vegetation).min(1.0);
     let texture_centre = match texture {
         TextureKind::Water => 700.0 + 2500.0 * light,
         TextureKind::Wind => 250.0 + 900.0 * light,
@@ -227,9 +234,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             drone,
             drone_level,
             drone_cutoff_hz: 120.0 + 500.0 * brightness,
-            pad_level: 0.5 + 0.2 * sat,
+            // Grey photos lean on the pad, colourful bright ones on the lead.
+            pad_level: 0.35 + 0.4 * (1.0 - sat),
             pad_cutoff_hz: pad_cutoff,
-            lead_level: 0.55,
+            lead_level: 0.25 + 0.9 * light * (0.5 + sat),
             lead_cutoff_hz: lead_cutoff,
             lead_brightness: brightness,
             lead_decay_s: (3.5 - 2.0 * activity) * (0.8 + 0.4 * (1.0 - light)),

@@ -23,7 +23,7 @@ pub struct ClassicFeaturePixel {
 
 /// The classic style's corners, in tracking.js order.
 pub fn classic_feature_pixels(photo: &Photo) -> Vec<ClassicFeaturePixel> {
-    let img = &photo.full;
+    let img = photo.best_pixels();
     let gray = trackingjs::grayscale(img);
     let corners = trackingjs::find_corners(
         &gray,

@@ -17,6 +17,11 @@ fn nominal_gain(style: Style) -> f32 {
     }
 }
 
+/// fundsp's control-rate parts (envelopes) are evaluated per processing block, so the graph
+/// always runs in blocks of this many frames; callers' block sizes then cannot change a
+/// single sample.
+const BLOCK: usize = 64;
+
 struct Player {
     score: Score,
     voices: Voices,
@@ -24,6 +29,10 @@ struct Player {
     pos: usize,
     frames: usize,
     gain: f32,
+    /// Rendered frames not yet handed out (interleaved), and how many of them are used.
+    pending: [f32; 2 * BLOCK],
+    pending_used: usize,
+    pending_len: usize,
 }
 
 impl Player {
@@ -31,30 +40,43 @@ impl Player {
         let voices = build(&score, sample_rate as f64);
         let frames = (score.seconds * sample_rate as f64).round() as usize;
         let gain = nominal_gain(score.style());
-        Player { score, voices, sample_rate, pos: 0, frames, gain }
+        Player { score, voices, sample_rate, pos: 0, frames, gain, pending: [0.0; 2 * BLOCK], pending_used: 0, pending_len: 0 }
     }
 
-    /// Renders the next frames; at the end of the score it starts again (the score fades
-    /// in and out at its ends, so the loop point is smooth).
+    /// Renders the next block of up to [`BLOCK`] frames into `pending`; at the end of the
+    /// score it starts again (the score fades in and out at its ends, so the loop is smooth).
+    fn refill(&mut self) {
+        if self.pos >= self.frames {
+            if self.frames == 0 {
+                self.pending.fill(0.0);
+                self.pending_len = 2 * BLOCK;
+                self.pending_used = 0;
+                return;
+            }
+            self.voices = build(&self.score, self.sample_rate as f64);
+            self.pos = 0;
+        }
+        let n = BLOCK.min(self.frames - self.pos);
+        let block = &mut self.pending[..2 * n];
+        fill(self.voices.dry.as_mut(), block);
+        filter(self.voices.bus.as_mut(), block);
+        apply_edge_fades(block, self.pos, self.frames, self.sample_rate);
+        block.iter_mut().for_each(|x| *x *= self.gain);
+        self.pos += n;
+        self.pending_len = 2 * n;
+        self.pending_used = 0;
+    }
+
     fn render(&mut self, out: &mut [f32]) {
         let mut done = 0;
         while done < out.len() {
-            if self.pos >= self.frames {
-                if self.frames == 0 {
-                    out[done..].fill(0.0);
-                    return;
-                }
-                self.voices = build(&self.score, self.sample_rate as f64);
-                self.pos = 0;
+            if self.pending_used == self.pending_len {
+                self.refill();
             }
-            let n = ((out.len() - done) / 2).min(self.frames - self.pos);
-            let block = &mut out[done..done + 2 * n];
-            fill(self.voices.dry.as_mut(), block);
-            filter(self.voices.bus.as_mut(), block);
-            apply_edge_fades(block, self.pos, self.frames, self.sample_rate);
-            block.iter_mut().for_each(|x| *x *= self.gain);
-            self.pos += n;
-            done += 2 * n;
+            let n = (out.len() - done).min(self.pending_len - self.pending_used);
+            out[done..done + n].copy_from_slice(&self.pending[self.pending_used..self.pending_used + n]);
+            self.pending_used += n;
+            done += n;
         }
     }
 }

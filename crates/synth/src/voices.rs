@@ -121,7 +121,7 @@ fn ambient_graph(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Box<
     let decay = 6.9 / a.lead_decay_s.max(0.2); // e^-6.9 = -60 dB
     for note in &a.lead {
         let f = midi_to_hz(note.midi as f32);
-        let level = a.lead_level * 0.2 * note.velocity;
+        let level = a.lead_level * 0.3 * note.velocity;
         let env = envelope(move |t: f32| level * exp(-decay * t));
         let unit: Box<dyn AudioUnit> = if lb < 0.05 {
             Box::new(sine_hz(f) * env >> pan(note.pan))
