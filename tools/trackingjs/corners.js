@@ -4,6 +4,7 @@
 'use strict';
 const fs = require('fs');
 global.window = global; // tracking.js attaches itself to `window`
+if (typeof navigator === 'undefined') global.navigator = {}; // and probes getUserMedia at load
 require('tracking/build/tracking.js');
 const tracking = global.tracking;
 
