@@ -31,7 +31,9 @@ pub enum PhotoError {
     TooLarge(u64),
     #[error("not an image in a supported format (PNG, JPEG, GIF, BMP, TIFF, WebP)")]
     UnknownFormat,
-    #[error("image is {width}x{height} pixels, over the limit of {MAX_PIXELS} pixels / {MAX_DIMENSION} per side")]
+    #[error(
+        "image is {width}x{height} pixels, over the limit of {MAX_PIXELS} pixels / {MAX_DIMENSION} per side"
+    )]
     TooManyPixels { width: u32, height: u32 },
     #[error("corrupt or truncated image: {0}")]
     Corrupt(String),
@@ -129,10 +131,23 @@ pub fn load_bytes_at(bytes: &[u8], name: &str, resolution: Resolution) -> Result
         return Err(PhotoError::TooLarge(bytes.len() as u64));
     }
     let (width, height) = checked_dimensions(bytes)?;
+    if image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg) && !jpeg_has_end(bytes) {
+        // JPEG decoders pad a cut-off scan with grey and carry on; a user's half-downloaded
+        // photo should be reported, not turned into music.
+        return Err(PhotoError::Corrupt(
+            "JPEG is truncated (no end-of-image marker after its image data)".into(),
+        ));
+    }
     if resolution == Resolution::AnalysisOnly && width.max(height) >= 2 * ANALYSIS_MAX_SIDE {
         if let Some((small, swapped)) = decode_jpeg_scaled(bytes)? {
             let (width, height) = if swapped { (height, width) } else { (width, height) };
-            return Ok(Photo { name: name.into(), full: None, small: downscale(&small), width, height });
+            return Ok(Photo {
+                name: name.into(),
+                full: None,
+                small: downscale(&small),
+                width,
+                height,
+            });
         }
     }
     let image = decode_oriented(bytes)?;
@@ -148,26 +163,43 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<(RgbImage, bool)>, PhotoErr
         return Ok(None);
     }
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
-    let info = decoder.info().ok_or_else(|| PhotoError::Corrupt("no JPEG header".into()))?;
-    if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) {
+    decoder
+        .read_info()
+        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| PhotoError::Corrupt("no JPEG header".into()))?;
+    if !matches!(
+        info.pixel_format,
+        jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8
+    ) {
         return Ok(None);
     }
     let (w, h) = (info.width, info.height);
     let long = w.max(h) as u32;
     // Accept a copy down to 3/4 of the usual analysis size rather than decode twice as much.
-    let factor = [8u32, 4, 2].into_iter().find(|f| long / f >= ANALYSIS_MAX_SIDE * 3 / 4).unwrap_or(1);
+    let factor = [8u32, 4, 2]
+        .into_iter()
+        .find(|f| long / f >= ANALYSIS_MAX_SIDE * 3 / 4)
+        .unwrap_or(1);
     let (sw, sh) = decoder
-        .scale((w as u32).div_ceil(factor) as u16, (h as u32).div_ceil(factor) as u16)
+        .scale(
+            (w as u32).div_ceil(factor) as u16,
+            (h as u32).div_ceil(factor) as u16,
+        )
         .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
-    let pixels = decoder.decode().map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
     let (sw, sh) = (sw as u32, sh as u32);
     let rgb = match info.pixel_format {
         jpeg_decoder::PixelFormat::L8 => {
-            let gray = image::GrayImage::from_raw(sw, sh, pixels).ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
+            let gray = image::GrayImage::from_raw(sw, sh, pixels)
+                .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
             DynamicImage::ImageLuma8(gray).into_rgb8()
         }
-        _ => RgbImage::from_raw(sw, sh, pixels).ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?,
+        _ => RgbImage::from_raw(sw, sh, pixels)
+            .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?,
     };
     // Orientation from the EXIF block, read by the `image` crate's decoder without decoding pixels.
     let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes))
@@ -204,10 +236,7 @@ fn checked_dimensions(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
     if width == 0 || height == 0 {
         return Err(PhotoError::NoPixels);
     }
-    if width > MAX_DIMENSION
-        || height > MAX_DIMENSION
-        || u64::from(width) * u64::from(height) > MAX_PIXELS
-    {
+    if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(PhotoError::TooManyPixels { width, height });
     }
     Ok((width, height))
@@ -233,6 +262,16 @@ fn classify(e: image::ImageError) -> PhotoError {
             PhotoError::Corrupt("unexpected end of file".into())
         }
         other => PhotoError::Corrupt(first_line(&other.to_string())),
+    }
+}
+
+/// Whether an end-of-image marker follows the last start-of-scan marker. Inside scan data a
+/// 0xFF byte is always stuffed (0xFF00) or a restart marker, so 0xFFD9 there is the real end.
+fn jpeg_has_end(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_sos {
+        Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
     }
 }
 

@@ -128,7 +128,9 @@ fn kmeans_palette(labs: &[Oklab]) -> Vec<PaletteColour> {
     let stride = (labs.len() / 20_000).max(1);
     let sample: Vec<Oklab> = labs.iter().step_by(stride).copied().collect();
     let mean = {
-        let s = sample.iter().fold((0.0, 0.0, 0.0), |s, c| (s.0 + c.l, s.1 + c.a, s.2 + c.b));
+        let s = sample
+            .iter()
+            .fold((0.0, 0.0, 0.0), |s, c| (s.0 + c.l, s.1 + c.a, s.2 + c.b));
         let n = sample.len() as f32;
         Oklab::new(s.0 / n, s.1 / n, s.2 / n)
     };
@@ -223,6 +225,6 @@ fn scored_features(gray: &GrayImage, ys: &[f32], photo: &Photo, small: &RgbImage
             luminance: ys[(c.y * w + c.x) as usize],
         })
         .collect();
-    points.sort_by(|a, b| (a.x, a.y).cmp(&(b.x, b.y)));
+    points.sort_by_key(|p| (p.x, p.y));
     points
 }

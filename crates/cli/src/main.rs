@@ -118,12 +118,23 @@ fn main() -> ExitCode {
 
 fn options(m: &MusicArgs) -> Result<Options, Failure> {
     if !m.seconds.is_finite() || m.seconds <= 0.0 || m.seconds > 3600.0 {
-        return Err(Failure(format!("--seconds must be between 0 and 3600, got {}", m.seconds)));
+        return Err(Failure(format!(
+            "--seconds must be between 0 and 3600, got {}",
+            m.seconds
+        )));
     }
     if !(8_000..=192_000).contains(&m.rate) {
-        return Err(Failure(format!("--rate must be between 8000 and 192000 Hz, got {}", m.rate)));
+        return Err(Failure(format!(
+            "--rate must be between 8000 and 192000 Hz, got {}",
+            m.rate
+        )));
     }
-    Ok(Options { style: m.style.into(), seconds: m.seconds, seed: m.seed, sample_rate: m.rate })
+    Ok(Options {
+        style: m.style.into(),
+        seconds: m.seconds,
+        seed: m.seed,
+        sample_rate: m.rate,
+    })
 }
 
 fn load(photo: &Option<PathBuf>, resolution: analysis::Resolution) -> Result<Photo, Failure> {
@@ -166,7 +177,13 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Render { photo, output, midi, timings, music } => {
+        Command::Render {
+            photo,
+            output,
+            midi,
+            timings,
+            music,
+        } => {
             let opts = options(&music)?;
             let output = output.unwrap_or_else(|| {
                 let stem = photo
@@ -213,7 +230,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Analyze { photo, json, overlay, music } => {
+        Command::Analyze {
+            photo,
+            json,
+            overlay,
+            music,
+        } => {
             let opts = options(&music)?;
             if let Some(o) = &overlay {
                 check_writable(o)?;
@@ -221,14 +243,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let photo = load(&photo, analysis::Resolution::Full)?;
             let report = photophone::report(&photo, &opts);
             if let Some(o) = &overlay {
-                let drawn = analysis::overlay::draw_points(photo.best_pixels(), report.analysis.features.iter().map(|f| (f.x, f.y)));
+                let drawn = analysis::overlay::draw_points(
+                    photo.best_pixels(),
+                    report.analysis.features.iter().map(|f| (f.x, f.y)),
+                );
                 let format = image::ImageFormat::from_path(o).unwrap_or(image::ImageFormat::Png);
                 let mut bytes = std::io::Cursor::new(Vec::new());
-                drawn.write_to(&mut bytes, format).map_err(|e| Failure::file(o, e))?;
+                drawn
+                    .write_to(&mut bytes, format)
+                    .map_err(|e| Failure::file(o, e))?;
                 write(o, bytes.get_ref())?;
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("report serialises")
+                );
             } else {
                 print_report(&report);
             }
@@ -249,9 +279,19 @@ fn print_report(r: &photophone::Report) {
         "  light      mean luminance {:.3}, median {:.3}, lightness {:.2}, std {:.3}",
         a.luminance.mean, a.luminance.median, a.luminance.lightness, a.luminance.std_dev
     );
-    println!("  colour     warmth {:+.2}, saturation {:.2}, hue {:.0}°", a.colour.warmth, a.colour.saturation, a.colour.mean_hue_deg);
-    println!("  texture    contrast {:.2}, edge density {:.3}", a.texture.contrast, a.texture.edge_density);
-    let palette: Vec<String> = a.palette.iter().map(|p| format!("{} {:.0}%", p.hex, p.weight * 100.0)).collect();
+    println!(
+        "  colour     warmth {:+.2}, saturation {:.2}, hue {:.0}°",
+        a.colour.warmth, a.colour.saturation, a.colour.mean_hue_deg
+    );
+    println!(
+        "  texture    contrast {:.2}, edge density {:.3}",
+        a.texture.contrast, a.texture.edge_density
+    );
+    let palette: Vec<String> = a
+        .palette
+        .iter()
+        .map(|p| format!("{} {:.0}%", p.hex, p.weight * 100.0))
+        .collect();
     println!("  palette    {}", palette.join(", "));
     println!(
         "  regions    sky {:.0}%, water {:.0}%, vegetation {:.0}%, ground {:.0}%, heavy sky {:.2}",
@@ -261,7 +301,11 @@ fn print_report(r: &photophone::Report) {
         a.regions.ground * 100.0,
         a.regions.heavy_sky
     );
-    println!("  features   {} scored FAST points; classic: {} tracking.js corners", a.features.len(), r.classic.feature_pixels.len());
+    println!(
+        "  features   {} scored FAST points; classic: {} tracking.js corners",
+        a.features.len(),
+        r.classic.feature_pixels.len()
+    );
     println!("music ({:?})", r.music.style);
     for d in &r.music.decisions {
         println!("  {:<10} {} — because {}", d.topic, d.value, d.because);

@@ -19,7 +19,13 @@ pub fn play(photo: &Photo, opts: &Options) -> Result<(), Failure> {
     let config: cpal::StreamConfig = supported.into();
     let channels = config.channels as usize;
     let rate = config.sample_rate;
-    let stream = Arc::new(Mutex::new(photophone::stream(photo, &Options { sample_rate: rate, ..opts.clone() })));
+    let stream = Arc::new(Mutex::new(photophone::stream(
+        photo,
+        &Options {
+            sample_rate: rate,
+            ..opts.clone()
+        },
+    )));
     let mut buf: Vec<f32> = Vec::new();
     let mut next_block = move |frames: usize| -> Vec<f32> {
         buf.resize(frames * 2, 0.0);
@@ -56,10 +62,15 @@ pub fn play(photo: &Photo, opts: &Options) -> Result<(), Failure> {
             err_fn,
             None,
         ),
-        other => return Err(Failure(format!("audio output sample format {other} is not supported"))),
+        other => {
+            return Err(Failure(format!(
+                "audio output sample format {other} is not supported"
+            )))
+        }
     }
     .map_err(|e| Failure(format!("cannot open audio output: {e}")))?;
-    out.play().map_err(|e| Failure(format!("cannot start audio output: {e}")))?;
+    out.play()
+        .map_err(|e| Failure(format!("cannot start audio output: {e}")))?;
     eprintln!("playing {} ({:.0} s)…", photo.name, opts.seconds);
     std::thread::sleep(std::time::Duration::from_secs_f64(opts.seconds));
     Ok(())
@@ -67,5 +78,7 @@ pub fn play(photo: &Photo, opts: &Options) -> Result<(), Failure> {
 
 #[cfg(not(feature = "playback"))]
 pub fn play(_photo: &Photo, _opts: &Options) -> Result<(), Failure> {
-    Err(Failure("this photophone was built without the `playback` feature; rebuild with default features".into()))
+    Err(Failure(
+        "this photophone was built without the `playback` feature; rebuild with default features".into(),
+    ))
 }

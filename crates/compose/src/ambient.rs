@@ -54,12 +54,18 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             let step = ((hue / 30.0).round() as i32).rem_euclid(12);
             (
                 ((step * 7) % 12) as u8,
-                format!("the dominant colour {} has hue {:.0}°, placed on the circle of fifths", p.hex, hue),
+                format!(
+                    "the dominant colour {} has hue {:.0}°, placed on the circle of fifths",
+                    p.hex, hue
+                ),
             )
         }
         _ => {
             let step = (light * 11.99) as i32;
-            (((step * 7) % 12) as u8, format!("the palette is grey; lightness {light:.2} picks the tonic"))
+            (
+                ((step * 7) % 12) as u8,
+                format!("the palette is grey; lightness {light:.2} picks the tonic"),
+            )
         }
     };
     let key = Key { tonic, mode };
@@ -80,7 +86,13 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             "contrast {:.2} and edge density {:.3} make the picture {} busy",
             a.texture.contrast,
             a.texture.edge_density,
-            if activity > 0.6 { "very" } else if activity > 0.3 { "moderately" } else { "hardly" }
+            if activity > 0.6 {
+                "very"
+            } else if activity > 0.3 {
+                "moderately"
+            } else {
+                "hardly"
+            }
         ),
     );
     let beat = 60.0 / tempo as f64;
@@ -94,7 +106,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     let note_probability = 0.45 + 0.5 * activity;
     why.add(
         "rhythm",
-        format!("{subdivision} note(s) per beat, {:.0} % of steps sounding", note_probability * 100.0),
+        format!(
+            "{subdivision} note(s) per beat, {:.0} % of steps sounding",
+            note_probability * 100.0
+        ),
         "rhythmic density follows contrast and edge density",
     );
 
@@ -103,7 +118,11 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     let lead_base_c = ((lead_centre / 12.0).floor() * 12.0) as i32;
     why.add(
         "register",
-        format!("melody around MIDI {:.0} ({:.0} Hz)", lead_centre, midi_to_hz(lead_centre)),
+        format!(
+            "melody around MIDI {:.0} ({:.0} Hz)",
+            lead_centre,
+            midi_to_hz(lead_centre)
+        ),
         format!("lightness {light:.2}: brighter photo, higher register"),
     );
 
@@ -122,7 +141,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     while t < seconds {
         let root = progression[i % 4];
         let degrees = key.chord_degrees(root, rich, sus);
-        let notes = degrees.iter().map(|&d| key.degree_to_midi(d, pad_base_c).clamp(0, 127) as u8).collect();
+        let notes = degrees
+            .iter()
+            .map(|&d| key.degree_to_midi(d, pad_base_c).clamp(0, 127) as u8)
+            .collect();
         chords.push(Chord {
             start: t,
             duration: chord_len.min(seconds - t),
@@ -136,8 +158,18 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
         "harmony",
         format!(
             "{} {}",
-            progression.iter().map(|&d| roman(&key, d)).collect::<Vec<_>>().join(" – "),
-            if rich { "with sevenths" } else if sus { "as open sus chords" } else { "as triads" }
+            progression
+                .iter()
+                .map(|&d| roman(&key, d))
+                .collect::<Vec<_>>()
+                .join(" – "),
+            if rich {
+                "with sevenths"
+            } else if sus {
+                "as open sus chords"
+            } else {
+                "as triads"
+            }
         ),
         if rich {
             "a warm, saturated palette asks for richer chords".to_string()
@@ -179,7 +211,17 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     );
 
     // Lead line from the photo's features, left to right.
-    let lead = lead_line(a, &key, &chords, lead_base_c, beat, subdivision, note_probability, seconds, &mut rng);
+    let lead = lead_line(
+        a,
+        &key,
+        &chords,
+        lead_base_c,
+        beat,
+        subdivision,
+        note_probability,
+        seconds,
+        &mut rng,
+    );
     why.add(
         "melody",
         format!("{} notes from {} feature points", lead.len(), a.features.len()),
@@ -189,14 +231,22 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     // Texture.
     let r = &a.regions;
     let (texture, texture_reason) = if r.water >= r.vegetation * 0.8 && r.water > 0.04 {
-        (TextureKind::Water, format!("{:.0} % of the photo looks like water", r.water * 100.0))
+        (
+            TextureKind::Water,
+            format!("{:.0} % of the photo looks like water", r.water * 100.0),
+        )
     } else {
         (
             TextureKind::Wind,
-            format!("sky {:.0} %, vegetation {:.0} %: air moving over the scene", r.sky * 100.0, r.vegetation * 100.0),
+            format!(
+                "sky {:.0} %, vegetation {:.0} %: air moving over the scene",
+                r.sky * 100.0,
+                r.vegetation * 100.0
+            ),
         )
     };
-    let texture_level = 0.1 + 1.6 * r.textured_blue_green + 0.8 * (r.water + 0.5 * r.sky + 0.5 * r.vegetation).min(1.0);
+    let texture_level =
+        0.1 + 1.6 * r.textured_blue_green + 0.8 * (r.water + 0.5 * r.sky + 0.5 * r.vegetation).min(1.0);
     let texture_centre = match texture {
         TextureKind::Water => 700.0 + 2500.0 * light,
         TextureKind::Wind => 250.0 + 900.0 * light,
@@ -205,7 +255,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     why.add(
         "texture",
         format!("{texture:?} noise at {texture_centre:.0} Hz, level {texture_level:.2}").to_lowercase(),
-        format!("{texture_reason}; textured blue/green {:.2}", r.textured_blue_green),
+        format!(
+            "{texture_reason}; textured blue/green {:.2}",
+            r.textured_blue_green
+        ),
     );
 
     // Space: cold, grey and dark photos sound wide and distant.
@@ -281,12 +334,24 @@ fn lead_line(
         a.palette
             .iter()
             .enumerate()
-            .map(|(i, p)| ((i as f32 + 0.5) / a.palette.len() as f32, 1.0 - p.oklab[0], p.oklab[0]))
+            .map(|(i, p)| {
+                (
+                    (i as f32 + 0.5) / a.palette.len() as f32,
+                    1.0 - p.oklab[0],
+                    p.oklab[0],
+                )
+            })
             .collect()
     } else {
         a.features
             .iter()
-            .map(|f| (f.x as f32 / a.width as f32, f.y as f32 / a.height as f32, f.luminance))
+            .map(|f| {
+                (
+                    f.x as f32 / a.width as f32,
+                    f.y as f32 / a.height as f32,
+                    f.luminance,
+                )
+            })
             .collect()
     };
     if points.is_empty() {
@@ -300,8 +365,8 @@ fn lead_line(
     let mut notes = Vec::new();
     let fade_out_from = seconds - 1.5;
     while t < fade_out_from {
-        let strong = k % subdivision == 0;
-        if rng.unit() < probability || (strong && k % (subdivision * 4) == 0) {
+        let strong = k.is_multiple_of(subdivision);
+        if rng.unit() < probability || (strong && k.is_multiple_of(subdivision * 4)) {
             let (x, y, lum) = points[idx % points.len()];
             idx += 1;
             let degree = ((1.0 - y) * 9.0).round() as i32 - 2;

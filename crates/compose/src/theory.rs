@@ -110,14 +110,23 @@ mod tests {
     use super::*;
     #[test]
     fn degrees_and_signatures() {
-        let c_major = Key { tonic: 0, mode: Mode::Ionian };
+        let c_major = Key {
+            tonic: 0,
+            mode: Mode::Ionian,
+        };
         assert_eq!(c_major.degree_to_midi(0, 60), 60);
         assert_eq!(c_major.degree_to_midi(7, 60), 72);
         assert_eq!(c_major.degree_to_midi(-1, 60), 59);
         assert_eq!(c_major.midi_signature(), (0, false));
-        let a_minor = Key { tonic: 9, mode: Mode::Aeolian };
+        let a_minor = Key {
+            tonic: 9,
+            mode: Mode::Aeolian,
+        };
         assert_eq!(a_minor.midi_signature(), (0, true));
-        let d_major = Key { tonic: 2, mode: Mode::Ionian };
+        let d_major = Key {
+            tonic: 2,
+            mode: Mode::Ionian,
+        };
         assert_eq!(d_major.midi_signature(), (2, false));
         assert_eq!(roman(&c_major, 5), "vi");
     }

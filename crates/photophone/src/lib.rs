@@ -47,7 +47,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { style: Style::Ambient, seconds: 30.0, seed: 0, sample_rate: synth::DEFAULT_SAMPLE_RATE }
+        Options {
+            style: Style::Ambient,
+            seconds: 30.0,
+            seed: 0,
+            sample_rate: synth::DEFAULT_SAMPLE_RATE,
+        }
     }
 }
 
@@ -86,7 +91,11 @@ pub fn render(photo: &Photo, options: &Options) -> Rendering {
         analysis,
         score,
         mastered,
-        timings: Timings { analysis: t1 - t0, composition: t2 - t1, synthesis: t3 - t2 },
+        timings: Timings {
+            analysis: t1 - t0,
+            composition: t2 - t1,
+            synthesis: t3 - t2,
+        },
     }
 }
 
@@ -156,9 +165,16 @@ pub fn report(photo: &Photo, options: &Options) -> Report {
     };
     Report {
         schema_version: 1,
-        photo: PhotoInfo { name: photo.name.clone(), width: photo.width(), height: photo.height() },
+        photo: PhotoInfo {
+            name: photo.name.clone(),
+            width: photo.width(),
+            height: photo.height(),
+        },
         analysis,
         music,
-        classic: ClassicSummary { threshold: analysis::trackingjs::DEFAULT_THRESHOLD, feature_pixels },
+        classic: ClassicSummary {
+            threshold: analysis::trackingjs::DEFAULT_THRESHOLD,
+            feature_pixels,
+        },
     }
 }

@@ -7,7 +7,13 @@ use photophone::analysis::{self, Resolution};
 
 /// A 64x32 photo, bright on the left half, dark on the right.
 fn half_bright() -> RgbImage {
-    RgbImage::from_fn(64, 32, |x, _| if x < 32 { Rgb([230, 200, 160]) } else { Rgb([20, 30, 60]) })
+    RgbImage::from_fn(64, 32, |x, _| {
+        if x < 32 {
+            Rgb([230, 200, 160])
+        } else {
+            Rgb([20, 30, 60])
+        }
+    })
 }
 
 fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
@@ -70,15 +76,23 @@ fn exif_orientation_is_applied() {
     let mut bytes = Vec::new();
     let mut enc = jpeg_encoder::Encoder::new(&mut bytes, 95);
     enc.add_app_segment(1, exif_orientation(6)).unwrap(); // rotate 90° clockwise to display
-    enc.encode(rgb.as_raw(), 64, 32, jpeg_encoder::ColorType::Rgb).unwrap();
+    enc.encode(rgb.as_raw(), 64, 32, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
     for resolution in [Resolution::Full, Resolution::AnalysisOnly] {
         let photo = analysis::load_bytes_at(&bytes, "exif", resolution).unwrap();
-        assert_eq!((photo.width(), photo.height()), (32, 64), "{resolution:?}: upright size");
+        assert_eq!(
+            (photo.width(), photo.height()),
+            (32, 64),
+            "{resolution:?}: upright size"
+        );
         // Bright left half becomes the top half after a 90° clockwise turn.
         let img = photo.best_pixels();
         let top = img.get_pixel(16, 8).0[0];
         let bottom = img.get_pixel(16, 56).0[0];
-        assert!(top > 150 && bottom < 80, "{resolution:?}: top {top} bottom {bottom}");
+        assert!(
+            top > 150 && bottom < 80,
+            "{resolution:?}: top {top} bottom {bottom}"
+        );
     }
 }
 
@@ -96,7 +110,9 @@ fn cmyk_jpeg_decodes() {
         })
         .collect();
     let mut bytes = Vec::new();
-    jpeg_encoder::Encoder::new(&mut bytes, 95).encode(&cmyk, 64, 32, jpeg_encoder::ColorType::Cmyk).unwrap();
+    jpeg_encoder::Encoder::new(&mut bytes, 95)
+        .encode(&cmyk, 64, 32, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
     let photo = analysis::load_bytes(&bytes, "cmyk").expect("CMYK JPEG decodes");
     let (l, r) = left_right_mean(photo.full.as_ref().unwrap());
     assert!((l - r).abs() > 60.0, "CMYK halves should differ: {l} vs {r}");
@@ -105,7 +121,9 @@ fn cmyk_jpeg_decodes() {
 #[test]
 fn large_jpeg_fast_path_matches_full_decode() {
     // A 1600x1200 JPEG: the analysis-only path decodes it at reduced DCT scale.
-    let img = RgbImage::from_fn(1600, 1200, |x, y| Rgb([(x / 7) as u8, (y / 5) as u8, ((x + y) / 11) as u8]));
+    let img = RgbImage::from_fn(1600, 1200, |x, y| {
+        Rgb([(x / 7) as u8, (y / 5) as u8, ((x + y) / 11) as u8])
+    });
     let bytes = encode(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg);
     let full = analysis::load_bytes_at(&bytes, "big", Resolution::Full).unwrap();
     let fast = analysis::load_bytes_at(&bytes, "big", Resolution::AnalysisOnly).unwrap();

@@ -6,7 +6,12 @@ use common::*;
 use photophone::{synth, Options, Style};
 
 fn render(photo: &photophone::Photo, style: Style, seconds: f64) -> Vec<f32> {
-    let opts = Options { style, seconds, seed: 1, ..Options::default() };
+    let opts = Options {
+        style,
+        seconds,
+        seed: 1,
+        ..Options::default()
+    };
     photophone::render(photo, &opts).mastered.audio.samples
 }
 
@@ -20,11 +25,19 @@ fn spectral_centroid_rises_with_photo_luminance() {
             let lum = photophone::analysis::analyze(&photo).luminance.mean;
             let c = spectral_centroid(&render(&photo, Style::Ambient, 12.0), 44_100);
             centroids.push((gain, lum, c));
-            assert!(c > last, "{}: centroid must rise with luminance: {centroids:?}", base.name);
+            assert!(
+                c > last,
+                "{}: centroid must rise with luminance: {centroids:?}",
+                base.name
+            );
             last = c;
         }
         // And by a clearly audible amount from darkest to brightest.
-        assert!(centroids[3].2 > centroids[0].2 * 1.5, "{}: {centroids:?}", base.name);
+        assert!(
+            centroids[3].2 > centroids[0].2 * 1.5,
+            "{}: {centroids:?}",
+            base.name
+        );
         eprintln!("{}: (gain, luminance, centroid Hz) {centroids:?}", base.name);
     }
 }
@@ -36,8 +49,10 @@ fn spectral_centroid_rises_with_photo_luminance() {
 fn ambient_differs_between_photos_far_more_than_classic() {
     let mut photos = real_photos();
     photos.push(stormy());
-    let renders: Vec<(Vec<f32>, Vec<f32>)> =
-        photos.iter().map(|p| (render(p, Style::Ambient, 10.0), render(p, Style::Classic, 10.0))).collect();
+    let renders: Vec<(Vec<f32>, Vec<f32>)> = photos
+        .iter()
+        .map(|p| (render(p, Style::Ambient, 10.0), render(p, Style::Classic, 10.0)))
+        .collect();
     let mean_pairwise = |s: &[Vec<f32>]| {
         let mut total = 0.0;
         let mut n = 0;
@@ -50,12 +65,21 @@ fn ambient_differs_between_photos_far_more_than_classic() {
         total / n as f32
     };
     let distances = |edges: &[f32]| {
-        let a: Vec<Vec<f32>> = renders.iter().map(|r| band_spectrum_db(&r.0, 44_100, edges)).collect();
-        let c: Vec<Vec<f32>> = renders.iter().map(|r| band_spectrum_db(&r.1, 44_100, edges)).collect();
+        let a: Vec<Vec<f32>> = renders
+            .iter()
+            .map(|r| band_spectrum_db(&r.0, 44_100, edges))
+            .collect();
+        let c: Vec<Vec<f32>> = renders
+            .iter()
+            .map(|r| band_spectrum_db(&r.1, 44_100, edges))
+            .collect();
         (mean_pairwise(&a), mean_pairwise(&c))
     };
     let (t_amb, t_cla) = distances(&third_octave_edges());
-    eprintln!("third-octave bands: ambient {t_amb:.2} dB, classic {t_cla:.2} dB, ratio {:.2}", t_amb / t_cla);
+    eprintln!(
+        "third-octave bands: ambient {t_amb:.2} dB, classic {t_cla:.2} dB, ratio {:.2}",
+        t_amb / t_cla
+    );
     let (ambient, classic) = distances(&bark_edges());
     let ratio = ambient / classic;
     eprintln!("critical bands: mean pairwise spectral distance ambient {ambient:.2} dB, classic {classic:.2} dB, ratio {ratio:.2}");
@@ -70,11 +94,21 @@ fn same_photo_and_seed_give_identical_audio_and_other_seeds_do_not() {
     let a = render(&photo, Style::Ambient, 6.0);
     let b = render(&photo, Style::Ambient, 6.0);
     assert!(a == b, "same seed must be bit-identical");
-    let opts = Options { seconds: 6.0, seed: 2, ..Options::default() };
+    let opts = Options {
+        seconds: 6.0,
+        seed: 2,
+        ..Options::default()
+    };
     let c = photophone::render(&photo, &opts).mastered.audio.samples;
     assert!(a != c, "another seed gives a variation");
-    let wav_a = synth::wav::encode_wav(&synth::Audio { sample_rate: 44_100, samples: a });
-    let wav_b = synth::wav::encode_wav(&synth::Audio { sample_rate: 44_100, samples: b });
+    let wav_a = synth::wav::encode_wav(&synth::Audio {
+        sample_rate: 44_100,
+        samples: a,
+    });
+    let wav_b = synth::wav::encode_wav(&synth::Audio {
+        sample_rate: 44_100,
+        samples: b,
+    });
     assert_eq!(wav_a, wav_b);
 }
 
@@ -82,14 +116,30 @@ fn same_photo_and_seed_give_identical_audio_and_other_seeds_do_not() {
 fn mastering_meets_loudness_peak_and_dc_targets() {
     for photo in real_photos().iter().chain([stormy()].iter()) {
         for style in [Style::Ambient, Style::Classic] {
-            let r = photophone::render(photo, &Options { style, seconds: 12.0, ..Options::default() });
+            let r = photophone::render(
+                photo,
+                &Options {
+                    style,
+                    seconds: 12.0,
+                    ..Options::default()
+                },
+            );
             let s = &r.mastered.audio.samples;
             let lufs = synth::loudness_lufs(s, 44_100);
-            assert!((lufs - -16.0).abs() <= 1.0, "{} {style:?}: {lufs} LUFS", photo.name);
+            assert!(
+                (lufs - -16.0).abs() <= 1.0,
+                "{} {style:?}: {lufs} LUFS",
+                photo.name
+            );
             let peak = s.iter().fold(0f32, |m, x| m.max(x.abs()));
-            assert!(20.0 * peak.log10() <= -1.0, "{} {style:?}: peak {peak}", photo.name);
+            assert!(
+                20.0 * peak.log10() <= -1.0,
+                "{} {style:?}: peak {peak}",
+                photo.name
+            );
             for ch in 0..2 {
-                let mean = s.iter().skip(ch).step_by(2).map(|&x| x as f64).sum::<f64>() / (s.len() / 2) as f64;
+                let mean =
+                    s.iter().skip(ch).step_by(2).map(|&x| x as f64).sum::<f64>() / (s.len() / 2) as f64;
                 assert!(mean.abs() < 1e-3, "{} {style:?}: DC {mean}", photo.name);
             }
         }
@@ -107,7 +157,12 @@ fn worst_click(s: &[f32]) -> (f32, f32) {
         let d2: Vec<f32> = x.windows(3).map(|w| (w[2] - 2.0 * w[1] + w[0]).abs()).collect();
         let blocks: Vec<(f32, f32)> = d2
             .chunks(B)
-            .map(|c| (c.iter().fold(0f32, |m, v| m.max(*v)), c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32))
+            .map(|c| {
+                (
+                    c.iter().fold(0f32, |m, v| m.max(*v)),
+                    c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32,
+                )
+            })
             .collect();
         for i in 0..blocks.len() {
             let lo = i.saturating_sub(5);
@@ -143,14 +198,21 @@ fn no_clicks_at_note_boundaries() {
     for photo in real_photos() {
         let s = render(&photo, Style::Ambient, 12.0);
         let (ratio, at) = worst_click(&s);
-        assert!(ratio < CLICK_RATIO, "{}: click-like jump {ratio:.1}x its surroundings at {at:.3} s", photo.name);
+        assert!(
+            ratio < CLICK_RATIO,
+            "{}: click-like jump {ratio:.1}x its surroundings at {at:.3} s",
+            photo.name
+        );
     }
 }
 
 #[test]
 fn streaming_in_any_block_size_matches_and_crossfade_is_click_free() {
     let photo = fixture("rocket.jpg");
-    let opts = Options { seconds: 5.0, ..Options::default() };
+    let opts = Options {
+        seconds: 5.0,
+        ..Options::default()
+    };
     let whole = {
         let mut s = photophone::stream(&photo, &opts);
         let mut buf = vec![0f32; 2 * 44_100 * 4];
@@ -181,24 +243,46 @@ fn streaming_in_any_block_size_matches_and_crossfade_is_click_free() {
     joined.extend_from_slice(&after);
     let (ratio, at) = worst_click(&joined);
     assert!(ratio < CLICK_RATIO, "cross-fade clicks: {ratio:.1} at {at:.3} s");
-    assert!(after.iter().any(|x| x.abs() > 0.01), "stream is silent after the switch");
+    assert!(
+        after.iter().any(|x| x.abs() > 0.01),
+        "stream is silent after the switch"
+    );
 }
 
 #[test]
 fn midi_export_has_the_score() {
     let photo = photophone::default_photo();
-    let (_, score) = photophone::compose_photo(&photo, &Options { seconds: 20.0, ..Options::default() });
+    let (_, score) = photophone::compose_photo(
+        &photo,
+        &Options {
+            seconds: 20.0,
+            ..Options::default()
+        },
+    );
     let bytes = photophone::compose::midi::to_midi_bytes(&score);
     let smf = midly::Smf::parse(&bytes).expect("valid SMF");
     assert_eq!(smf.tracks.len(), 4);
     let note_ons = |t: &Vec<midly::TrackEvent>| {
         t.iter()
-            .filter(|e| matches!(e.kind, midly::TrackEventKind::Midi { message: midly::MidiMessage::NoteOn { .. }, .. }))
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    midly::TrackEventKind::Midi {
+                        message: midly::MidiMessage::NoteOn { .. },
+                        ..
+                    }
+                )
+            })
             .count()
     };
-    let photophone::compose::Arrangement::Ambient(a) = &score.arrangement else { panic!("ambient") };
+    let photophone::compose::Arrangement::Ambient(a) = &score.arrangement else {
+        panic!("ambient")
+    };
     assert_eq!(note_ons(&smf.tracks[1]), a.lead.len());
-    assert_eq!(note_ons(&smf.tracks[2]), a.chords.iter().map(|c| c.notes.len()).sum::<usize>());
+    assert_eq!(
+        note_ons(&smf.tracks[2]),
+        a.chords.iter().map(|c| c.notes.len()).sum::<usize>()
+    );
     assert!(a.lead.len() > 10);
 }
 

@@ -18,12 +18,17 @@ fn reference_available() -> Option<()> {
     let module = tool_dir().join("node_modules/tracking/build/tracking.js");
     let missing = match node {
         Err(_) => Some("node is not installed".to_string()),
-        Ok(_) if !module.exists() => Some(format!("{} is missing (run scripts/bootstrap.sh)", module.display())),
+        Ok(_) if !module.exists() => Some(format!(
+            "{} is missing (run scripts/bootstrap.sh)",
+            module.display()
+        )),
         Ok(_) => None,
     };
     match missing {
         None => Some(()),
-        Some(why) if std::env::var_os("CI").is_some() => panic!("tracking.js reference must run in CI: {why}"),
+        Some(why) if std::env::var_os("CI").is_some() => {
+            panic!("tracking.js reference must run in CI: {why}")
+        }
         Some(why) => {
             eprintln!("SKIPPED: tracking.js reference test: {why}");
             None
@@ -42,10 +47,19 @@ fn reference(img: &image::RgbImage) -> (Vec<u8>, Vec<(u32, u32)>) {
         .arg(img.height().to_string())
         .output()
         .expect("node runs");
-    assert!(out.status.success(), "node failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let gray = base64_decode(v["gray"].as_str().unwrap());
-    let flat: Vec<u32> = v["corners"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+    let flat: Vec<u32> = v["corners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect();
     (gray, flat.chunks(2).map(|c| (c[0], c[1])).collect())
 }
 
@@ -75,10 +89,18 @@ fn classic_fast_matches_tracking_js_exactly() {
         let img = photo.full.as_ref().unwrap();
         let (js_gray, js_corners) = reference(img);
         let gray = trackingjs::grayscale(img);
-        assert!(gray == js_gray, "{}: grayscale differs from tracking.Image.grayscale", photo.name);
+        assert!(
+            gray == js_gray,
+            "{}: grayscale differs from tracking.Image.grayscale",
+            photo.name
+        );
         let corners = trackingjs::find_corners(&gray, img.width() as usize, img.height() as usize, 40);
         assert!(!corners.is_empty());
         assert_eq!(corners, js_corners, "{}: corner lists differ", photo.name);
-        eprintln!("{}: {} corners identical to tracking.js", photo.name, corners.len());
+        eprintln!(
+            "{}: {} corners identical to tracking.js",
+            photo.name,
+            corners.len()
+        );
     }
 }

@@ -84,7 +84,12 @@ pub fn master(mut audio: Audio, mut loudness: f64) -> Mastered {
     let rate = audio.sample_rate;
     if !loudness.is_finite() {
         // Silence (e.g. a classic render of a photo with no corners): nothing to normalise.
-        return Mastered { loudness_lufs: loudness, peak_dbfs: to_db(peak(&audio.samples) as f64), audio, limited: false };
+        return Mastered {
+            loudness_lufs: loudness,
+            peak_dbfs: to_db(peak(&audio.samples) as f64),
+            audio,
+            limited: false,
+        };
     }
     let ceiling = 10f64.powf((TARGET_PEAK_DBFS - 0.1) / 20.0) as f32;
     let mut limited = false;
@@ -110,7 +115,12 @@ pub fn master(mut audio: Audio, mut loudness: f64) -> Mastered {
         audio.samples.iter_mut().for_each(|x| *x *= g);
         loudness = loudness_lufs(&audio.samples, rate);
     }
-    Mastered { loudness_lufs: loudness, peak_dbfs: to_db(peak(&audio.samples) as f64), audio, limited }
+    Mastered {
+        loudness_lufs: loudness,
+        peak_dbfs: to_db(peak(&audio.samples) as f64),
+        audio,
+        limited,
+    }
 }
 
 /// fundsp's look-ahead limiter holds the signal under 1.0; scale so that 1.0 is `ceiling`,

@@ -2,8 +2,8 @@
 //! with an equal-power cross-fade. This is what a real-time host (a browser AudioWorklet, a
 //! game, `photophone play`) drives.
 
-use crate::voices::{build, Voices};
 use crate::master::apply_edge_fades;
+use crate::voices::{build, Voices};
 use crate::{fill, filter};
 use fundsp::prelude32::{limiter_stereo, An, Limiter, U2};
 use photophone_compose::{Score, Style};
@@ -40,7 +40,17 @@ impl Player {
         let voices = build(&score, sample_rate as f64);
         let frames = (score.seconds * sample_rate as f64).round() as usize;
         let gain = nominal_gain(score.style());
-        Player { score, voices, sample_rate, pos: 0, frames, gain, pending: [0.0; 2 * BLOCK], pending_used: 0, pending_len: 0 }
+        Player {
+            score,
+            voices,
+            sample_rate,
+            pos: 0,
+            frames,
+            gain,
+            pending: [0.0; 2 * BLOCK],
+            pending_used: 0,
+            pending_len: 0,
+        }
     }
 
     /// Renders the next block of up to [`BLOCK`] frames into `pending`; at the end of the
@@ -94,7 +104,13 @@ impl Stream {
     pub fn new(score: Score, sample_rate: u32) -> Stream {
         let mut limiter = limiter_stereo(0.003, 0.3);
         limiter.set_sample_rate(sample_rate as f64);
-        Stream { sample_rate, current: Player::new(score, sample_rate), incoming: None, scratch: Vec::new(), limiter }
+        Stream {
+            sample_rate,
+            current: Player::new(score, sample_rate),
+            incoming: None,
+            scratch: Vec::new(),
+            limiter,
+        }
     }
 
     pub fn sample_rate(&self) -> u32 {
@@ -121,14 +137,24 @@ impl Stream {
 
     /// Fills `out` (interleaved stereo, even length) with the next frames.
     pub fn render(&mut self, out: &mut [f32]) {
-        assert!(out.len() % 2 == 0, "interleaved stereo needs an even buffer length");
+        assert!(
+            out.len().is_multiple_of(2),
+            "interleaved stereo needs an even buffer length"
+        );
         self.current.render(out);
         if let Some((next, pos, total)) = &mut self.incoming {
             self.scratch.resize(out.len(), 0.0);
             next.render(&mut self.scratch);
-            for (i, (o, n)) in out.chunks_exact_mut(2).zip(self.scratch.chunks_exact(2)).enumerate() {
+            for (i, (o, n)) in out
+                .chunks_exact_mut(2)
+                .zip(self.scratch.chunks_exact(2))
+                .enumerate()
+            {
                 let x = ((*pos + i) as f32 / *total as f32).min(1.0);
-                let (go, gn) = ((x * std::f32::consts::FRAC_PI_2).cos(), (x * std::f32::consts::FRAC_PI_2).sin());
+                let (go, gn) = (
+                    (x * std::f32::consts::FRAC_PI_2).cos(),
+                    (x * std::f32::consts::FRAC_PI_2).sin(),
+                );
                 o[0] = o[0] * go + n[0] * gn;
                 o[1] = o[1] * go + n[1] * gn;
             }

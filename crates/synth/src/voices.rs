@@ -4,6 +4,10 @@
 //!
 //! Ambient graph:  (bed + pad >> low-pass + lead >> low-pass) >> [bus: dry & reverb >> DC block]
 
+// fundsp's graph notation reads like its documentation: `osc * gain >> filter` relies on
+// `*` binding tighter than `>>`, as intended.
+#![allow(clippy::precedence)]
+
 use fundsp::prelude32::*;
 use photophone_compose::theory::midi_to_hz;
 use photophone_compose::{Ambient, Arrangement, Classic, Score, TextureKind};
@@ -89,11 +93,12 @@ fn ambient_graph(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Box<
     };
     let level = a.texture_level * 0.5;
     let s = seed ^ 0x5eed_0001;
-    let texture = (noise().seed(s) | lfo(move |t: f32| centre * (1.0 + depth * spline_noise(s, t * motion))) | dc(q))
-        >> bandpass()
-        >> mul(level)
-        >> split::<U2>()
-        >> (pass() | delay(0.011));
+    let texture =
+        (noise().seed(s) | lfo(move |t: f32| centre * (1.0 + depth * spline_noise(s, t * motion))) | dc(q))
+            >> bandpass()
+            >> mul(level)
+            >> split::<U2>()
+            >> (pass() | delay(0.011));
     push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(texture));
 
     // Pad: one event per chord (its tones spread across the stereo field), cross-fading
@@ -146,7 +151,10 @@ fn classic_events(seq: &mut Sequencer, c: &Classic, seconds: f64) {
         let f0 = o.frequency_hz;
         let s = o.drift_seed;
         // "randomize the frequency of each oscillator slightly over time": ±1.5 %, smooth.
-        let unit = lfo(move |t: f32| f0 * (1.0 + 0.015 * spline_noise(s, t * 0.5))) >> sine() >> mul(gain) >> split::<U2>();
+        let unit = lfo(move |t: f32| f0 * (1.0 + 0.015 * spline_noise(s, t * 0.5)))
+            >> sine()
+            >> mul(gain)
+            >> split::<U2>();
         push(seq, 0.0, seconds, 0.02, 0.02, Box::new(unit));
     }
 }

@@ -14,7 +14,9 @@ pub enum WriteError {
 /// TPDF dither for sample `i`: the difference of two uniform values from a counter-based
 /// hash, so the result is deterministic and the conversion can run on several threads.
 fn dither(i: u64) -> f32 {
-    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z = i
+        .wrapping_add(0x9E37_79B9_7F4A_7C15)
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
     let a = (z >> 40) as f32 / (1u64 << 24) as f32;
@@ -60,7 +62,10 @@ pub fn encode_wav(audio: &Audio) -> Vec<u8> {
 
 /// Writes bytes to `path` atomically: a temporary file in the same directory, then a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let err = |reason: String| WriteError::Io { path: path.display().to_string(), reason };
+    let err = |reason: String| WriteError::Io {
+        path: path.display().to_string(),
+        reason,
+    };
     if path.is_dir() {
         return Err(err("is a directory".into()));
     }
@@ -78,7 +83,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
     tmp.as_file().sync_all().map_err(|e| err(e.to_string()))?;
     tmp.persist(path).map_err(|e| err(e.error.to_string()))?;

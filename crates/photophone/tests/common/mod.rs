@@ -6,7 +6,9 @@ use rustfft::{num_complex::Complex32, FftPlanner};
 use std::path::PathBuf;
 
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn fixture(name: &str) -> Photo {
@@ -15,7 +17,11 @@ pub fn fixture(name: &str) -> Photo {
 
 /// The three real photographs the tests use: a warm close-up, a cat, a rocket in a blue sky.
 pub fn real_photos() -> Vec<Photo> {
-    vec![photophone::default_photo(), fixture("chelsea.png"), fixture("rocket.jpg")]
+    vec![
+        photophone::default_photo(),
+        fixture("chelsea.png"),
+        fixture("rocket.jpg"),
+    ]
 }
 
 /// A synthetic stormy landscape: dark grey sky over a dark green-grey ground, with a few
@@ -53,12 +59,16 @@ pub fn long_term_spectrum(interleaved: &[f32], rate: u32) -> (f32, Vec<f32>) {
     const N: usize = 4096;
     let mono: Vec<f32> = interleaved.chunks_exact(2).map(|f| 0.5 * (f[0] + f[1])).collect();
     let fft = FftPlanner::<f32>::new().plan_fft_forward(N);
-    let window: Vec<f32> = (0..N).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N as f32).cos()).collect();
+    let window: Vec<f32> = (0..N)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N as f32).cos())
+        .collect();
     let mut acc = vec![0f32; N / 2];
     let mut frames = 0;
     let mut start = 0;
     while start + N <= mono.len() {
-        let mut buf: Vec<Complex32> = (0..N).map(|i| Complex32::new(mono[start + i] * window[i], 0.0)).collect();
+        let mut buf: Vec<Complex32> = (0..N)
+            .map(|i| Complex32::new(mono[start + i] * window[i], 0.0))
+            .collect();
         fft.process(&mut buf);
         for (a, c) in acc.iter_mut().zip(&buf[..N / 2]) {
             *a += c.norm();

@@ -1,0 +1,211 @@
+//! The `photophone` binary end to end: outputs, and one clear line for every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_photophone"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../photophone/tests/fixtures")
+        .join(name)
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every failure: non-zero exit, exactly one line on stderr naming `what`, no panic text,
+/// and no file left in the output directory.
+fn assert_clean_failure(dir: &Path, o: &Output, what: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "should fail: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
+    assert!(err.contains(what), "error should name {what}: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        leftovers
+            .iter()
+            .all(|n| !n.to_string_lossy().ends_with(".wav") && !n.to_string_lossy().contains(".part")),
+        "left files behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn render_default_photo_writes_stem_wav_with_targets_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["render", "--seconds", "8", "--midi", "coffee.mid"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let wav = dir.path().join("coffee.wav");
+    let mut reader = hound::WavReader::open(&wav).unwrap();
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 44_100, 16)
+    );
+    let samples: Vec<f32> = reader
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f32 / 32768.0)
+        .collect();
+    assert_eq!(samples.len(), 8 * 44_100 * 2);
+    let peak = samples.iter().fold(0f32, |m, x| m.max(x.abs()));
+    assert!(20.0 * peak.log10() <= -1.0, "peak {peak}");
+    let lufs = photophone::synth::loudness_lufs(&samples, 44_100);
+    assert!((lufs + 16.0).abs() <= 1.0, "{lufs} LUFS");
+    let midi = std::fs::read(dir.path().join("coffee.mid")).unwrap();
+    assert!(midly::Smf::parse(&midi).is_ok());
+    // Determinism through the CLI: same photo and seed, same bytes.
+    let o = run_in(dir.path(), &["render", "--seconds", "8", "-o", "again.wav"]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(&wav).unwrap(),
+        std::fs::read(dir.path().join("again.wav")).unwrap()
+    );
+}
+
+#[test]
+fn classic_style_and_rate_options_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = fixture("rocket.jpg");
+    let o = run_in(
+        dir.path(),
+        &[
+            "render",
+            photo.to_str().unwrap(),
+            "--style",
+            "classic",
+            "--seconds",
+            "3",
+            "--rate",
+            "22050",
+            "--seed",
+            "4",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = hound::WavReader::open(dir.path().join("rocket.wav")).unwrap();
+    assert_eq!(r.spec().sample_rate, 22_050);
+    assert_eq!(r.duration(), 3 * 22_050);
+}
+
+#[test]
+fn analyze_json_has_the_documented_fields_and_overlay_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["analyze", "--json", "--overlay", "dots.png"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    for key in ["luminance", "colour", "texture", "palette", "features", "regions"] {
+        assert!(!v["analysis"][key].is_null(), "analysis.{key}");
+    }
+    assert!(v["music"]["key"].is_string() && v["music"]["tempo_bpm"].is_number());
+    assert!(v["music"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["because"].is_string()));
+    let pixels = v["classic"]["feature_pixels"].as_array().unwrap();
+    assert_eq!(pixels.len(), 200);
+    let p = &pixels[0];
+    let mean = (p["r"].as_f64().unwrap() + p["g"].as_f64().unwrap() + p["b"].as_f64().unwrap()) / 3.0;
+    assert!((p["frequency_hz"].as_f64().unwrap() - (20.0 + mean / 255.0 * 480.0)).abs() < 1e-3);
+    let overlay = image::open(dir.path().join("dots.png")).unwrap().to_rgb8();
+    let f = &v["analysis"]["features"][0];
+    let px = overlay.get_pixel(f["x"].as_u64().unwrap() as u32, f["y"].as_u64().unwrap() as u32);
+    assert_eq!(px.0, [255, 0, 0], "a red square at each feature point");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let png = std::fs::read(fixture("chelsea.png")).unwrap();
+    let jpg = std::fs::read(fixture("rocket.jpg")).unwrap();
+    // A PNG whose header claims 100000x100000 pixels.
+    let mut bomb = png[..33].to_vec();
+    bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let crc = crc32(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    bomb.extend_from_slice(&png[33..]);
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (d.join("missing.png"), "no such file"),
+        (d.to_path_buf(), "directory"),
+        (write("empty.jpg", b""), "empty"),
+        (write("random.png", &random), "not an image"),
+        (write("cut.png", &png[..png.len() / 2]), "cut.png"),
+        (write("cut.jpg", &jpg[..jpg.len() / 3]), "cut.jpg"),
+        (write("bomb.png", &bomb), "100000x100000"),
+        (write("notes.txt", b"just some text, not a photo"), "not an image"),
+    ];
+    for (path, what) in cases {
+        let out = d.join("out.wav");
+        let o = run_in(
+            d,
+            &[
+                "render",
+                path.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--seconds",
+                "2",
+            ],
+        );
+        assert_clean_failure(d, &o, what);
+        assert!(
+            stderr(&o).contains(path.file_name().unwrap().to_str().unwrap()),
+            "names the file: {}",
+            stderr(&o)
+        );
+        let o = run_in(d, &["analyze", path.to_str().unwrap()]);
+        assert_clean_failure(d, &o, what);
+    }
+    // Unwritable output paths.
+    for out in ["/nonexistent-dir/x.wav", "/proc/photophone.wav"] {
+        let o = run_in(d, &["render", "--seconds", "1", "-o", out]);
+        assert_clean_failure(d, &o, out);
+    }
+    let o = run_in(d, &["render", "--seconds", "1", "-o", d.to_str().unwrap()]);
+    assert_clean_failure(d, &o, "directory");
+    // Nonsense options.
+    let o = run_in(d, &["render", "--seconds=-3"]);
+    assert_clean_failure(d, &o, "--seconds");
+    let o = run_in(d, &["render", "--seconds", "1", "--rate", "5"]);
+    assert_clean_failure(d, &o, "--rate");
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what photophone's build and tests need beyond Rust, only where it is missing:
+#  - ALSA headers (the `play` command's audio output, via cpal)
+#  - node + tracking.js 1.1.3 (the reference the classic style's FAST is tested against)
+# Idempotent; safe to run on every CI run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+pkg-config --exists alsa 2>/dev/null || need_apt+=(libasound2-dev pkg-config)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need_apt[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -f tools/trackingjs/node_modules/tracking/build/tracking.js ]; then
+  echo "bootstrap: installing tracking.js 1.1.3 (test reference)" >&2
+  (cd tools/trackingjs && npm ci --no-audit --no-fund --loglevel=error)
+fi
