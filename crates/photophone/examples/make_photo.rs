@@ -6,7 +6,12 @@ use image::{imageops, Rgb};
 fn main() {
     let out = std::env::args().nth(1).expect("usage: make_photo OUT.jpg");
     let photo = photophone::default_photo();
-    let mut big = imageops::resize(photo.full.as_ref().unwrap(), 4000, 3000, imageops::FilterType::Triangle);
+    let mut big = imageops::resize(
+        photo.full.as_ref().unwrap(),
+        4000,
+        3000,
+        imageops::FilterType::Triangle,
+    );
     let mut state = 0x1234_5678u32;
     for p in big.pixels_mut() {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -14,5 +19,7 @@ fn main() {
         *p = Rgb(p.0.map(|c| (c as i16 + grain).clamp(0, 255) as u8));
     }
     let mut file = std::fs::File::create(&out).expect("create output");
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut file, 90).encode_image(&big).expect("encode");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut file, 90)
+        .encode_image(&big)
+        .expect("encode");
 }

@@ -4,10 +4,16 @@
 use std::time::Instant;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: stream_latency PHOTO [RUNS]");
-    let runs: usize = std::env::args().nth(2).map(|r| r.parse().expect("RUNS")).unwrap_or(20);
-    let photo = photophone::analysis::load_path_at(path.as_ref(), photophone::analysis::Resolution::AnalysisOnly)
-        .expect("photo");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: stream_latency PHOTO [RUNS]");
+    let runs: usize = std::env::args()
+        .nth(2)
+        .map(|r| r.parse().expect("RUNS"))
+        .unwrap_or(20);
+    let photo =
+        photophone::analysis::load_path_at(path.as_ref(), photophone::analysis::Resolution::AnalysisOnly)
+            .expect("photo");
     let mut times = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
