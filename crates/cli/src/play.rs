@@ -8,13 +8,16 @@ pub fn play(photo: &Photo, opts: &Options) -> Result<(), Failure> {
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
     use std::sync::{Arc, Mutex};
 
-    let host = cpal::default_host();
-    let device = host
-        .default_output_device()
-        .ok_or_else(|| Failure("no audio output device found".into()))?;
-    let supported = device
-        .default_output_config()
-        .map_err(|e| Failure(format!("audio output device unusable: {e}")))?;
+    // ALSA's library prints its own multi-line complaints to stderr when there is no sound
+    // card; keep them out of the user's terminal and report one line of our own.
+    let (device, supported) = quiet_stderr(|| {
+        let host = cpal::default_host();
+        let device = host.default_output_device().ok_or_else(|| Failure("no audio output device found".into()))?;
+        let supported = device
+            .default_output_config()
+            .map_err(|e| Failure(format!("no usable audio output device ({e})")))?;
+        Ok::<_, Failure>((device, supported))
+    })?;
     let format = supported.sample_format();
     let config: cpal::StreamConfig = supported.into();
     let channels = config.channels as usize;
@@ -81,4 +84,30 @@ pub fn play(_photo: &Photo, _opts: &Options) -> Result<(), Failure> {
     Err(Failure(
         "this photophone was built without the `playback` feature; rebuild with default features".into(),
     ))
+}
+
+/// Runs `f` with file descriptor 2 pointed at /dev/null.
+#[cfg(all(feature = "playback", target_os = "linux"))]
+fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f();
+    };
+    // SAFETY: dup/dup2/close on descriptors this function owns; fd 2 is restored before return.
+    unsafe {
+        let saved = libc::dup(2);
+        if saved < 0 {
+            return f();
+        }
+        libc::dup2(null.as_raw_fd(), 2);
+        let result = f();
+        libc::dup2(saved, 2);
+        libc::close(saved);
+        result
+    }
+}
+
+#[cfg(all(feature = "playback", not(target_os = "linux")))]
+fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }

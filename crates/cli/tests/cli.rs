@@ -209,3 +209,15 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn play_without_an_audio_device_says_so_in_one_line() {
+    let has_card = std::fs::read_dir("/dev/snd").map(|d| d.count() > 0).unwrap_or(false);
+    if has_card {
+        eprintln!("SKIPPED: this machine has a sound card; `play` would really play");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["play", "--seconds", "1"]);
+    assert_clean_failure(dir.path(), &o, "audio output");
+}
