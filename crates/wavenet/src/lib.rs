@@ -1,0 +1,15 @@
+//! photophone's WaveNet engine: model, training and checkpoints for raw-audio models that
+//! train in minutes on a CPU.
+//!
+//! - [`config`]: shapes and the `ibab`, `small` and `tiny` presets.
+//! - [`model`]: parameters and the hand-written forward/backward passes.
+//! - [`math`]: the GEMM wrapper and vectorisable `exp`/`tanh`/`sigmoid`.
+//! - [`mulaw`]: 8-bit (or any) mu-law companding.
+
+pub mod config;
+pub mod math;
+pub mod model;
+pub mod mulaw;
+
+pub use config::Config;
+pub use model::{forward_backward, Conditioning, Model, PassStats, Workspace};
