@@ -6,10 +6,14 @@
 //! - [`math`]: the GEMM wrapper and vectorisable `exp`/`tanh`/`sigmoid`.
 //! - [`mulaw`]: 8-bit (or any) mu-law companding.
 
+pub mod audio;
+pub mod checkpoint;
 pub mod config;
 pub mod math;
 pub mod model;
 pub mod mulaw;
+pub mod train;
 
 pub use config::Config;
 pub use model::{forward_backward, Conditioning, Model, PassStats, Workspace};
+pub use train::{Adam, Dataset, StepMetrics, Trainer};

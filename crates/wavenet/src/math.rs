@@ -104,7 +104,10 @@ pub fn matmul(c: &mut [f32], accumulate: bool, a: View, b: View) {
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.3, 88.7);
-    let n = (x * std::f32::consts::LOG2_E).round();
+    // Round to nearest by the 1.5·2^23 trick: `f32::round` is a libm call that stops the
+    // loop from vectorising.
+    const SHIFTER: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + SHIFTER) - SHIFTER;
     let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
     let r2 = r * r;
     let p = 1.987_569_1e-4f32;

@@ -1,0 +1,144 @@
+//! Training audio: any common format (WAV, FLAC, OGG/Vorbis, MP3 via symphonia), mixed to
+//! mono, resampled to the model rate (rubato), leading and trailing silence trimmed.
+
+use rubato::{FftFixedIn, Resampler};
+use std::path::{Path, PathBuf};
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::DecoderOptions;
+use symphonia::core::errors::Error as SymErr;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("{path}: {reason}")]
+    Bad { path: String, reason: String },
+}
+
+fn bad(path: &Path, reason: impl std::fmt::Display) -> AudioError {
+    AudioError::Bad { path: path.display().to_string(), reason: reason.to_string() }
+}
+
+const EXTENSIONS: [&str; 7] = ["wav", "wave", "flac", "ogg", "oga", "mp3", "aiff"];
+
+/// The audio files of a path: the file itself, or a folder's audio files in name order.
+pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => bad(path, "no such file or folder"),
+        _ => bad(path, e),
+    })?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| bad(path, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(bad(path, "folder has no audio files (wav, flac, ogg, mp3)"));
+    }
+    Ok(files)
+}
+
+/// Decodes a file to mono samples at its own rate.
+pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
+    let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
+    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(bad(path, "file is empty"));
+    }
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .map_err(|_| bad(path, "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)"))?;
+    let mut format = probed.format;
+    let track = format.default_track().ok_or_else(|| bad(path, "no audio track"))?;
+    let track_id = track.id;
+    let rate = track.codec_params.sample_rate.ok_or_else(|| bad(path, "unknown sample rate"))?;
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| bad(path, format!("unsupported codec ({e})")))?;
+    let mut mono = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(SymErr::ResetRequired) => break,
+            Err(e) => return Err(bad(path, format!("corrupt audio ({e})"))),
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        let decoded = decoder.decode(&packet).map_err(|e| bad(path, format!("corrupt audio ({e})")))?;
+        let spec = *decoded.spec();
+        let channels = spec.channels.count().max(1);
+        let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
+        buf.copy_interleaved_ref(decoded);
+        mono.extend(buf.samples().chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
+    }
+    if mono.is_empty() {
+        return Err(bad(path, "no audio samples"));
+    }
+    if mono.iter().any(|x| !x.is_finite()) {
+        return Err(bad(path, "audio contains non-finite samples"));
+    }
+    Ok((mono, rate))
+}
+
+/// Band-limited resampling with rubato (FFT-based, synchronous).
+pub fn resample(x: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || x.is_empty() {
+        return x.to_vec();
+    }
+    let mut r = FftFixedIn::<f32>::new(from as usize, to as usize, 1024, 2, 1).expect("valid resampler settings");
+    let delay = r.output_delay();
+    let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 2048);
+    let mut pos = 0;
+    while pos + r.input_frames_next() <= x.len() {
+        let n = r.input_frames_next();
+        out.extend_from_slice(&r.process(&[&x[pos..pos + n]], None).expect("resample")[0]);
+        pos += n;
+    }
+    if pos < x.len() {
+        out.extend_from_slice(&r.process_partial(Some(&[&x[pos..]]), None).expect("resample")[0]);
+    }
+    out.extend_from_slice(&r.process_partial::<&[f32]>(None, None).expect("resample")[0]);
+    let expected = (x.len() as u64 * to as u64 / from as u64) as usize;
+    out.drain(..delay.min(out.len()));
+    out.truncate(expected);
+    out
+}
+
+/// Drops leading and trailing samples quieter than 40 dB under the clip's peak.
+pub fn trim_silence(x: &[f32]) -> &[f32] {
+    let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let threshold = peak * 0.01;
+    let start = x.iter().position(|v| v.abs() > threshold).unwrap_or(x.len());
+    let end = x.iter().rposition(|v| v.abs() > threshold).map_or(start, |e| e + 1);
+    &x[start..end.max(start)]
+}
+
+/// Loads a clip or folder for a model: mono, at `rate`, trimmed.
+pub fn load_clips(path: &Path, rate: u32) -> Result<Vec<Vec<f32>>, AudioError> {
+    let mut clips = Vec::new();
+    for f in audio_files(path)? {
+        let (x, from) = decode_mono(&f)?;
+        let y = resample(&x, from, rate);
+        let trimmed = trim_silence(&y);
+        if trimmed.is_empty() {
+            return Err(bad(&f, "clip is silent"));
+        }
+        clips.push(trimmed.to_vec());
+    }
+    Ok(clips)
+}

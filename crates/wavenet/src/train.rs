@@ -1,0 +1,165 @@
+//! Training: Adam with global-norm gradient clipping, windows sampled from mu-law clips with
+//! receptive-field padding, deterministic for a given seed.
+
+use crate::model::{forward_backward, Conditioning, Model, Workspace};
+
+/// Adam (Kingma & Ba), as in PyTorch's `torch.optim.Adam` defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam {
+    pub m: Vec<f32>,
+    pub v: Vec<f32>,
+    pub t: u64,
+}
+
+pub const BETA1: f32 = 0.9;
+pub const BETA2: f32 = 0.999;
+pub const EPS: f32 = 1e-8;
+
+impl Adam {
+    pub fn new(n: usize) -> Adam {
+        Adam { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+    }
+
+    pub fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        self.t += 1;
+        let bc1 = 1.0 - BETA1.powi(self.t as i32);
+        let bc2 = 1.0 - BETA2.powi(self.t as i32);
+        let step = lr / bc1;
+        let inv_bc2_sqrt = 1.0 / bc2.sqrt();
+        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(&mut self.m).zip(&mut self.v) {
+            *m = BETA1 * *m + (1.0 - BETA1) * g;
+            *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+            *p -= step * *m / ((*v).sqrt() * inv_bc2_sqrt + EPS);
+        }
+    }
+}
+
+/// Scales `grads` so their global L2 norm is at most `max_norm`; returns the norm before.
+pub fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 {
+    let norm = grads.iter().map(|g| (*g as f64) * (*g as f64)).sum::<f64>().sqrt() as f32;
+    if norm.is_finite() && norm > max_norm {
+        let s = max_norm / norm;
+        grads.iter_mut().for_each(|g| *g *= s);
+    }
+    norm
+}
+
+/// Metrics of one optimisation step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepMetrics {
+    pub step: u64,
+    /// Mean cross-entropy, nats per sample.
+    pub loss: f64,
+    pub bits_per_sample: f64,
+    /// Teacher-forced next-sample accuracy.
+    pub accuracy: f64,
+    pub grad_norm: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("training diverged: non-finite loss or gradient at step {0}")]
+    NonFinite(u64),
+    #[error("{0}")]
+    Data(String),
+}
+
+/// Mu-law encoded clips plus a deterministic window sampler.
+pub struct Dataset {
+    clips: Vec<Vec<u32>>,
+    /// Samples per window: outputs + receptive field.
+    pub window: usize,
+    pub outputs: usize,
+}
+
+impl Dataset {
+    /// Pads each clip at the front with `receptive_field - 1` silent samples so its first
+    /// samples are predicted too. Windows are `outputs + receptive_field` samples; `outputs`
+    /// is shortened to the shortest clip if needed.
+    pub fn new(clips: Vec<Vec<u32>>, receptive_field: usize, outputs: usize, silence: u32) -> Result<Dataset, TrainError> {
+        if clips.is_empty() {
+            return Err(TrainError::Data("no audio to train on".into()));
+        }
+        let shortest = clips.iter().map(|c| c.len()).min().unwrap_or(0);
+        if shortest < 2 {
+            return Err(TrainError::Data(format!("a clip has {shortest} samples; at least 2 are needed")));
+        }
+        let padded: Vec<Vec<u32>> = clips
+            .into_iter()
+            .map(|c| std::iter::repeat_n(silence, receptive_field - 1).chain(c).collect())
+            .collect();
+        let outputs = outputs.min(shortest - 1).max(1);
+        Ok(Dataset { clips: padded, window: outputs + receptive_field, outputs })
+    }
+
+    /// Draws a window; `rng` advances deterministically.
+    pub fn sample(&self, rng: &mut u64) -> &[u32] {
+        let total: usize = self.clips.iter().map(|c| c.len() - self.window + 1).sum();
+        let mut k = (next(rng) % total as u64) as usize;
+        for c in &self.clips {
+            let starts = c.len() - self.window + 1;
+            if k < starts {
+                return &c[k..k + self.window];
+            }
+            k -= starts;
+        }
+        unreachable!("k < total")
+    }
+}
+
+/// SplitMix64 step.
+pub fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A model, its optimiser and its buffers: one call to [`Trainer::step`] is one update.
+pub struct Trainer {
+    pub model: Model,
+    pub adam: Adam,
+    pub rng: u64,
+    pub step: u64,
+    pub lr: f32,
+    pub batch: usize,
+    pub clip_norm: f32,
+    ws: Workspace,
+    grads: Vec<f32>,
+}
+
+impl Trainer {
+    pub fn new(model: Model, adam: Adam, data: &Dataset, lr: f32, batch: usize, rng: u64, step: u64) -> Trainer {
+        let ws = Workspace::new(&model.config, data.outputs);
+        let grads = vec![0.0; model.num_params()];
+        Trainer { model, adam, rng, step, lr, batch: batch.max(1), clip_norm: 1.0, ws, grads }
+    }
+
+    pub fn step(&mut self, data: &Dataset) -> Result<StepMetrics, TrainError> {
+        self.grads.fill(0.0);
+        let scale = 1.0 / (self.batch * data.outputs) as f32;
+        let (mut loss, mut correct, mut count) = (0f64, 0usize, 0usize);
+        for _ in 0..self.batch {
+            let window = data.sample(&mut self.rng);
+            let s = forward_backward(&self.model, &mut self.ws, window, Conditioning::default(), &mut self.grads, scale);
+            loss += s.loss_sum;
+            correct += s.correct;
+            count += s.count;
+        }
+        let loss = loss / count as f64;
+        let grad_norm = clip_global_norm(&mut self.grads, self.clip_norm);
+        self.step += 1;
+        if !loss.is_finite() || !grad_norm.is_finite() {
+            return Err(TrainError::NonFinite(self.step));
+        }
+        self.adam.step(&mut self.model.params, &self.grads, self.lr);
+        Ok(StepMetrics {
+            step: self.step,
+            loss,
+            bits_per_sample: loss / std::f64::consts::LN_2,
+            accuracy: correct as f64 / count as f64,
+            grad_norm,
+        })
+    }
+}
