@@ -2,6 +2,7 @@
 //! `photophone` library.
 
 mod play;
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use photophone::{analysis, compose, synth, Options, Photo, Style};
@@ -78,6 +79,8 @@ enum Command {
         #[command(flatten)]
         music: MusicArgs,
     },
+    /// Train a WaveNet on your own clips (resumable; Ctrl-C writes a checkpoint).
+    Train(train::TrainArgs),
     /// Play a photo's music on the default audio output.
     Play {
         photo: Option<PathBuf>,
@@ -264,6 +267,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Train(args) => train::train(args),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, resolution_for(opts.style))?;

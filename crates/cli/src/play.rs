@@ -12,7 +12,9 @@ pub fn play(photo: &Photo, opts: &Options) -> Result<(), Failure> {
     // card; keep them out of the user's terminal and report one line of our own.
     let (device, supported) = quiet_stderr(|| {
         let host = cpal::default_host();
-        let device = host.default_output_device().ok_or_else(|| Failure("no audio output device found".into()))?;
+        let device = host
+            .default_output_device()
+            .ok_or_else(|| Failure("no audio output device found".into()))?;
         let supported = device
             .default_output_config()
             .map_err(|e| Failure(format!("no usable audio output device ({e})")))?;

@@ -212,7 +212,9 @@ fn crc32(data: &[u8]) -> u32 {
 
 #[test]
 fn play_without_an_audio_device_says_so_in_one_line() {
-    let has_card = std::fs::read_dir("/dev/snd").map(|d| d.count() > 0).unwrap_or(false);
+    let has_card = std::fs::read_dir("/dev/snd")
+        .map(|d| d.count() > 0)
+        .unwrap_or(false);
     if has_card {
         eprintln!("SKIPPED: this machine has a sound card; `play` would really play");
         return;
@@ -220,4 +222,96 @@ fn play_without_an_audio_device_says_so_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let o = run_in(dir.path(), &["play", "--seconds", "1"]);
     assert_clean_failure(dir.path(), &o, "audio output");
+}
+
+fn write_tone(path: &Path, seconds: f32, rate: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..(seconds * rate as f32) as usize {
+        let t = i as f32 / rate as f32;
+        w.write_sample(((2.0 * std::f32::consts::PI * 330.0 * t).sin() * 12_000.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+#[test]
+fn train_writes_checkpoints_resumes_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clip = d.join("tone.wav");
+    write_tone(&clip, 1.0, 11_025);
+    let out = d.join("model");
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "train",
+            clip.to_str().unwrap(),
+            "--preset",
+            "tiny",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        v.extend_from_slice(extra);
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| bin().current_dir(d).args(a).output().unwrap();
+    let o = run(args(&["--steps", "30"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("checkpoint/model.safetensors").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        30
+    );
+    // Training again into the same folder without --resume would overwrite: refused.
+    let o = run(args(&["--steps", "40"]));
+    assert!(!o.status.success() && stderr(&o).contains("--resume"));
+    let o = run(args(&["--steps", "40", "--resume"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint/state.json")).unwrap()).unwrap();
+    assert_eq!(state["step"], 40);
+
+    let one_line = |o: &Output, what: &str| {
+        let err = stderr(o);
+        assert!(!o.status.success(), "should fail: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(what), "expected {what:?} in: {err}");
+    };
+    let fresh = d.join("fresh");
+    let with = |data: &Path, extra: &[&str]| {
+        let mut v = vec![
+            "train".to_string(),
+            data.to_str().unwrap().into(),
+            "--out".into(),
+            fresh.to_str().unwrap().into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        run(v)
+    };
+    std::fs::create_dir(d.join("empty")).unwrap();
+    one_line(&with(&d.join("empty"), &["--preset", "tiny"]), "no audio files");
+    std::fs::write(d.join("junk.wav"), b"RIFF....WAVEjunkjunk").unwrap();
+    one_line(&with(&d.join("junk.wav"), &["--preset", "tiny"]), "junk.wav");
+    let short = d.join("short.wav");
+    write_tone(&short, 0.01, 8_000);
+    one_line(&with(&short, &["--preset", "small"]), "receptive field");
+    std::fs::write(d.join("bad.json"), br#"{"filter_width": 3}"#).unwrap();
+    one_line(
+        &with(&clip, &["--config", d.join("bad.json").to_str().unwrap()]),
+        "bad.json",
+    );
+    one_line(&with(&clip, &["--device", "cuda"]), "CUDA");
+    one_line(&with(&clip, &["--preset", "huge"]), "unknown preset");
+    assert!(
+        !fresh.join("checkpoint").exists(),
+        "failed runs leave no checkpoint"
+    );
 }

@@ -9,16 +9,30 @@ fn main() {
     let config = Config::preset(&preset).expect("preset");
     let model = Model::new(config.clone(), 1);
     let mut ws = Workspace::new(&config, config.sample_size);
-    let x: Vec<u32> = (0..=ws.inputs).map(|i| ((i * 31 + i / 7) % config.quantization_channels) as u32).collect();
+    let x: Vec<u32> = (0..=ws.inputs)
+        .map(|i| ((i * 31 + i / 7) % config.quantization_channels) as u32)
+        .collect();
     let mut grads = vec![0f32; model.num_params()];
     let mut times = Vec::new();
     for _ in 0..steps + 1 {
         grads.fill(0.0);
         let t = Instant::now();
-        forward_backward(&model, &mut ws, &x, Conditioning::default(), &mut grads, 1.0 / config.sample_size as f32);
+        forward_backward(
+            &model,
+            &mut ws,
+            &x,
+            Conditioning::default(),
+            &mut grads,
+            1.0 / config.sample_size as f32,
+        );
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.remove(0);
     times.sort_by(f64::total_cmp);
-    println!("{preset}: median {:.1} ms per forward+backward ({} params, window {})", times[times.len() / 2], model.num_params(), config.sample_size);
+    println!(
+        "{preset}: median {:.1} ms per forward+backward ({} params, window {})",
+        times[times.len() / 2],
+        model.num_params(),
+        config.sample_size
+    );
 }

@@ -18,7 +18,10 @@ pub enum AudioError {
 }
 
 fn bad(path: &Path, reason: impl std::fmt::Display) -> AudioError {
-    AudioError::Bad { path: path.display().to_string(), reason: reason.to_string() }
+    AudioError::Bad {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 const EXTENSIONS: [&str; 7] = ["wav", "wave", "flac", "ogg", "oga", "mp3", "aiff"];
@@ -37,7 +40,9 @@ pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
         })
         .collect();
     files.sort();
@@ -60,11 +65,21 @@ pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
     }
     let probed = symphonia::default::get_probe()
         .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
-        .map_err(|_| bad(path, "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)"))?;
+        .map_err(|_| {
+            bad(
+                path,
+                "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)",
+            )
+        })?;
     let mut format = probed.format;
-    let track = format.default_track().ok_or_else(|| bad(path, "no audio track"))?;
+    let track = format
+        .default_track()
+        .ok_or_else(|| bad(path, "no audio track"))?;
     let track_id = track.id;
-    let rate = track.codec_params.sample_rate.ok_or_else(|| bad(path, "unknown sample rate"))?;
+    let rate = track
+        .codec_params
+        .sample_rate
+        .ok_or_else(|| bad(path, "unknown sample rate"))?;
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| bad(path, format!("unsupported codec ({e})")))?;
@@ -79,12 +94,18 @@ pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
         if packet.track_id() != track_id {
             continue;
         }
-        let decoded = decoder.decode(&packet).map_err(|e| bad(path, format!("corrupt audio ({e})")))?;
+        let decoded = decoder
+            .decode(&packet)
+            .map_err(|e| bad(path, format!("corrupt audio ({e})")))?;
         let spec = *decoded.spec();
         let channels = spec.channels.count().max(1);
         let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
         buf.copy_interleaved_ref(decoded);
-        mono.extend(buf.samples().chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
+        mono.extend(
+            buf.samples()
+                .chunks_exact(channels)
+                .map(|f| f.iter().sum::<f32>() / channels as f32),
+        );
     }
     if mono.is_empty() {
         return Err(bad(path, "no audio samples"));
@@ -100,7 +121,8 @@ pub fn resample(x: &[f32], from: u32, to: u32) -> Vec<f32> {
     if from == to || x.is_empty() {
         return x.to_vec();
     }
-    let mut r = FftFixedIn::<f32>::new(from as usize, to as usize, 1024, 2, 1).expect("valid resampler settings");
+    let mut r =
+        FftFixedIn::<f32>::new(from as usize, to as usize, 1024, 2, 1).expect("valid resampler settings");
     let delay = r.output_delay();
     let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 2048);
     let mut pos = 0;
@@ -124,7 +146,10 @@ pub fn trim_silence(x: &[f32]) -> &[f32] {
     let peak = x.iter().fold(0f32, |m, v| m.max(v.abs()));
     let threshold = peak * 0.01;
     let start = x.iter().position(|v| v.abs() > threshold).unwrap_or(x.len());
-    let end = x.iter().rposition(|v| v.abs() > threshold).map_or(start, |e| e + 1);
+    let end = x
+        .iter()
+        .rposition(|v| v.abs() > threshold)
+        .map_or(start, |e| e + 1);
     &x[start..end.max(start)]
 }
 

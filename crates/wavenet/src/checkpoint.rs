@@ -37,7 +37,10 @@ pub const CURRENT: &str = "checkpoint";
 const PREVIOUS: &str = "checkpoint.old";
 
 fn io(path: &Path, e: impl std::fmt::Display) -> CheckpointError {
-    CheckpointError::Io { path: path.display().to_string(), reason: e.to_string() }
+    CheckpointError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
 }
 
 fn to_bytes(v: &[f32]) -> Vec<u8> {
@@ -48,27 +51,50 @@ fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>,
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = layout
         .entries
         .iter()
-        .map(|e| (format!("{prefix}{}", e.name), to_bytes(&data[e.offset..e.offset + e.len]), e.shape.clone()))
+        .map(|e| {
+            (
+                format!("{prefix}{}", e.name),
+                to_bytes(&data[e.offset..e.offset + e.len]),
+                e.shape.clone(),
+            )
+        })
         .collect();
     let views: Vec<(String, TensorView)> = bytes
         .iter()
-        .map(|(n, b, s)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).expect("shape matches bytes")))
+        .map(|(n, b, s)| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F32, s.clone(), b).expect("shape matches bytes"),
+            )
+        })
         .collect();
     safetensors::serialize(views, None).map_err(|e| e.to_string())
 }
 
 fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, CheckpointError> {
-    let corrupt = |reason: String| CheckpointError::Corrupt { path: path.display().to_string(), reason };
+    let corrupt = |reason: String| CheckpointError::Corrupt {
+        path: path.display().to_string(),
+        reason,
+    };
     let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| corrupt(e.to_string()))?;
     let mut out = vec![0f32; layout.total];
     for e in &layout.entries {
         let name = format!("{prefix}{}", e.name);
-        let t = st.tensor(&name).map_err(|_| corrupt(format!("tensor {name} missing")))?;
+        let t = st
+            .tensor(&name)
+            .map_err(|_| corrupt(format!("tensor {name} missing")))?;
         if t.dtype() != Dtype::F32 || t.shape() != e.shape.as_slice() {
-            return Err(corrupt(format!("tensor {name} has shape {:?}, expected {:?} f32", t.shape(), e.shape)));
+            return Err(corrupt(format!(
+                "tensor {name} has shape {:?}, expected {:?} f32",
+                t.shape(),
+                e.shape
+            )));
         }
-        for (o, c) in out[e.offset..e.offset + e.len].iter_mut().zip(t.data().chunks_exact(4)) {
+        for (o, c) in out[e.offset..e.offset + e.len]
+            .iter_mut()
+            .zip(t.data().chunks_exact(4))
+        {
             *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         }
     }
@@ -92,23 +118,39 @@ pub fn read_weights(path: &Path, model: &mut Model) -> Result<(), CheckpointErro
 /// Saves a complete checkpoint into `dir` atomically.
 pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Result<(), CheckpointError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let tmp = tempfile::Builder::new().prefix(".checkpoint-").tempdir_in(dir).map_err(|e| io(dir, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".checkpoint-")
+        .tempdir_in(dir)
+        .map_err(|e| io(dir, e))?;
     let write = |name: &str, bytes: &[u8]| -> Result<(), CheckpointError> {
         let p = tmp.path().join(name);
         std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
-        std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(|e| io(&p, e))
+        std::fs::File::open(&p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io(&p, e))
     };
-    write("model.safetensors", &tensors_bytes(&model.layout, &model.params, "").map_err(|e| io(dir, e))?)?;
+    write(
+        "model.safetensors",
+        &tensors_bytes(&model.layout, &model.params, "").map_err(|e| io(dir, e))?,
+    )?;
     let mut moments = tensors_bytes(&model.layout, &adam.m, "m.").map_err(|e| io(dir, e))?;
     // Second file for v keeps each file a plain name → tensor map of the layout.
     write("optimizer.safetensors", &moments)?;
     moments = tensors_bytes(&model.layout, &adam.v, "v.").map_err(|e| io(dir, e))?;
     write("optimizer_v.safetensors", &moments)?;
-    write("config.json", serde_json::to_string_pretty(&model.config).expect("config serialises").as_bytes())?;
+    write(
+        "config.json",
+        serde_json::to_string_pretty(&model.config)
+            .expect("config serialises")
+            .as_bytes(),
+    )?;
     let adam_state = serde_json::json!({ "t": adam.t });
     let mut s = serde_json::to_value(state).expect("state serialises");
     s["adam"] = adam_state;
-    write("state.json", serde_json::to_string_pretty(&s).expect("json").as_bytes())?;
+    write(
+        "state.json",
+        serde_json::to_string_pretty(&s).expect("json").as_bytes(),
+    )?;
     let tmp_path: PathBuf = tmp.keep();
     let current = dir.join(CURRENT);
     let previous = dir.join(PREVIOUS);
@@ -134,23 +176,39 @@ pub struct Loaded {
 
 /// Loads the checkpoint in `dir` (falling back to the previous one if a save was cut short).
 pub fn load(dir: &Path) -> Result<Loaded, CheckpointError> {
-    let chosen = [CURRENT, PREVIOUS].iter().map(|n| dir.join(n)).find(|p| p.join("state.json").exists());
+    let chosen = [CURRENT, PREVIOUS]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.join("state.json").exists());
     let Some(ck) = chosen else {
-        return Err(CheckpointError::Missing { path: dir.display().to_string() });
+        return Err(CheckpointError::Missing {
+            path: dir.display().to_string(),
+        });
     };
-    let corrupt = |p: &Path, reason: String| CheckpointError::Corrupt { path: p.display().to_string(), reason };
+    let corrupt = |p: &Path, reason: String| CheckpointError::Corrupt {
+        path: p.display().to_string(),
+        reason,
+    };
     let cfg_path = ck.join("config.json");
     let config: Config = serde_json::from_slice(&std::fs::read(&cfg_path).map_err(|e| io(&cfg_path, e))?)
         .map_err(|e| corrupt(&cfg_path, e.to_string()))?;
     config.validate().map_err(|e| corrupt(&cfg_path, e.to_string()))?;
     let state_path = ck.join("state.json");
-    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&state_path).map_err(|e| io(&state_path, e))?)
-        .map_err(|e| corrupt(&state_path, e.to_string()))?;
-    let state: TrainState = serde_json::from_value(value.clone()).map_err(|e| corrupt(&state_path, e.to_string()))?;
-    let t = value["adam"]["t"].as_u64().ok_or_else(|| corrupt(&state_path, "adam.t missing".into()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_path).map_err(|e| io(&state_path, e))?)
+            .map_err(|e| corrupt(&state_path, e.to_string()))?;
+    let state: TrainState =
+        serde_json::from_value(value.clone()).map_err(|e| corrupt(&state_path, e.to_string()))?;
+    let t = value["adam"]["t"]
+        .as_u64()
+        .ok_or_else(|| corrupt(&state_path, "adam.t missing".into()))?;
     let mut model = Model::new(config, 0);
     model.params = read_tensors(&ck.join("model.safetensors"), &model.layout, "")?;
     let m = read_tensors(&ck.join("optimizer.safetensors"), &model.layout, "m.")?;
     let v = read_tensors(&ck.join("optimizer_v.safetensors"), &model.layout, "v.")?;
-    Ok(Loaded { adam: Adam { m, v, t }, model, state })
+    Ok(Loaded {
+        adam: Adam { m, v, t },
+        model,
+        state,
+    })
 }

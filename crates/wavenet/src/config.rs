@@ -41,7 +41,9 @@ pub enum ConfigError {
 }
 
 fn stacks(n: usize, top: usize) -> Vec<usize> {
-    (0..n).flat_map(|_| (0..=top.trailing_zeros()).map(|i| 1usize << i)).collect()
+    (0..n)
+        .flat_map(|_| (0..=top.trailing_zeros()).map(|i| 1usize << i))
+        .collect()
 }
 
 impl Config {
@@ -68,7 +70,13 @@ impl Config {
     /// The benchmark model: 2 × 1…512 (20 layers), 32/32, 128 skip, head 128 → 128 → 256,
     /// 16,000-sample windows.
     pub fn small() -> Config {
-        Config { dilations: stacks(2, 512), skip_channels: 128, head_channels: 128, sample_size: 16_000, ..Config::ibab() }
+        Config {
+            dilations: stacks(2, 512),
+            skip_channels: 128,
+            head_channels: 128,
+            sample_size: 16_000,
+            ..Config::ibab()
+        }
     }
 
     /// For tests: 2 × 1…8, 8 channels, 32 classes.
@@ -125,7 +133,9 @@ impl Config {
             ("head_channels", self.head_channels),
         ] {
             if v == 0 || v > 4096 {
-                return Err(ConfigError::Invalid(format!("{name} must be in 1..=4096, got {v}")));
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be in 1..=4096, got {v}"
+                )));
             }
         }
         if !(2..=65_536).contains(&self.quantization_channels) {

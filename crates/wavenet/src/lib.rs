@@ -12,6 +12,7 @@ pub mod config;
 pub mod math;
 pub mod model;
 pub mod mulaw;
+pub mod session;
 pub mod train;
 
 pub use config::Config;

@@ -22,11 +22,23 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// A dense row-major matrix.
     pub fn new(data: &'a [f32], rows: usize, cols: usize) -> View<'a> {
-        View { data, rows, cols, row_stride: cols, col_stride: 1 }
+        View {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
     }
     /// The transpose, without moving data.
     pub fn t(self) -> View<'a> {
-        View { data: self.data, rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride }
+        View {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
     }
     fn check(&self) {
         if self.rows > 0 && self.cols > 0 {
@@ -115,7 +127,7 @@ pub fn exp(x: f32) -> f32 {
     let p = p * r + 8.333_452e-3;
     let p = p * r + 4.166_579_6e-2;
     let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 5.000_000_1e-1;
+    let p = p * r + 0.5;
     let y = p * r2 + r + 1.0;
     // Scale by 2^n through the exponent bits.
     let bits = ((n as i32 + 127) as u32) << 23;

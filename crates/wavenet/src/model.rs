@@ -56,7 +56,12 @@ impl Layout {
         let mut total = 0;
         let mut add = |name: String, shape: Vec<usize>| {
             let len = shape.iter().product();
-            entries.push(Entry { name, shape, offset: total, len });
+            entries.push(Entry {
+                name,
+                shape,
+                offset: total,
+                len,
+            });
             total += len;
             total - len
         };
@@ -84,8 +89,12 @@ impl Layout {
                 residual_bias: bias.then(|| add(format!("{p}.residual.bias"), vec![r])),
                 skip: add(format!("{p}.skip.weight"), vec![d, s]),
                 skip_bias: bias.then(|| add(format!("{p}.skip.bias"), vec![s])),
-                global: (c.global_condition_channels > 0)
-                    .then(|| add(format!("{p}.global.weight"), vec![c.global_condition_channels, d2])),
+                global: (c.global_condition_channels > 0).then(|| {
+                    add(
+                        format!("{p}.global.weight"),
+                        vec![c.global_condition_channels, d2],
+                    )
+                }),
                 local: (c.local_condition_channels > 0)
                     .then(|| add(format!("{p}.local.weight"), vec![c.local_condition_channels, d2])),
             });
@@ -94,7 +103,18 @@ impl Layout {
         let head1_bias = bias.then(|| add("head.1.bias".into(), vec![h]));
         let head2 = add("head.2.weight".into(), vec![h, q]);
         let head2_bias = bias.then(|| add("head.2.bias".into(), vec![q]));
-        Layout { entries, embed_old, embed_new, embed_bias, layers, head1, head1_bias, head2, head2_bias, total }
+        Layout {
+            entries,
+            embed_old,
+            embed_new,
+            embed_bias,
+            layers,
+            head1,
+            head1_bias,
+            head2,
+            head2_bias,
+            total,
+        }
     }
 }
 
@@ -128,7 +148,11 @@ impl Model {
                 *p = (2.0 * u - 1.0) * limit;
             }
         }
-        Model { config, layout, params }
+        Model {
+            config,
+            layout,
+            params,
+        }
     }
 
     pub fn num_params(&self) -> usize {
@@ -234,15 +258,24 @@ pub fn forward_backward(
     let c = &model.config;
     let lay = &model.layout;
     let p = &model.params[..];
-    let (r, d, s, hc, q) =
-        (c.residual_channels, c.dilation_channels, c.skip_channels, c.head_channels, c.quantization_channels);
+    let (r, d, s, hc, q) = (
+        c.residual_channels,
+        c.dilation_channels,
+        c.skip_channels,
+        c.head_channels,
+        c.quantization_channels,
+    );
     let d2 = 2 * d;
     let n_in = ws.inputs;
     let t_out = ws.outputs;
     assert_eq!(x.len(), n_in + 1, "window length");
     assert_eq!(grads.len(), p.len());
     if let Some(l) = cond.local {
-        assert_eq!(l.len(), n_in * c.local_condition_channels, "local conditioning length");
+        assert_eq!(
+            l.len(),
+            n_in * c.local_condition_channels,
+            "local conditioning length"
+        );
     }
     let rows = ws.rows.clone();
 
@@ -273,12 +306,27 @@ pub fn forward_backward(
         let h = &h_lo[l];
         let act = &mut ws.act[l];
         // z = h[i]·Wf0 + h[i+d]·Wf1 (+ local), into `act` (then activated in place).
-        matmul(act, false, View::new(&h[..n * r], n, r), View::new(&p[li.filter_gate_old..], r, d2));
-        matmul(act, true, View::new(&h[dil * r..], n, r), View::new(&p[li.filter_gate_new..], r, d2));
+        matmul(
+            act,
+            false,
+            View::new(&h[..n * r], n, r),
+            View::new(&p[li.filter_gate_old..], r, d2),
+        );
+        matmul(
+            act,
+            true,
+            View::new(&h[dil * r..], n, r),
+            View::new(&p[li.filter_gate_new..], r, d2),
+        );
         if let (Some(wl), Some(local)) = (li.local, cond.local) {
             let cl = c.local_condition_channels;
             let off = n_in - n;
-            matmul(act, true, View::new(&local[off * cl..], n, cl), View::new(&p[wl..], cl, d2));
+            matmul(
+                act,
+                true,
+                View::new(&local[off * cl..], n, cl),
+                View::new(&p[wl..], cl, d2),
+            );
         }
         ws.zbias.fill(0.0);
         if let Some(b) = li.filter_gate_bias {
@@ -286,7 +334,12 @@ pub fn forward_backward(
         }
         if let (Some(wg), Some(g)) = (li.global, cond.global) {
             let mut gz = vec![0f32; d2];
-            matmul(&mut gz, false, View::new(g, 1, g.len()), View::new(&p[wg..], g.len(), d2));
+            matmul(
+                &mut gz,
+                false,
+                View::new(g, 1, g.len()),
+                View::new(&p[wg..], g.len(), d2),
+            );
             for (z, v) in ws.zbias.iter_mut().zip(&gz) {
                 *z += v;
             }
@@ -305,12 +358,22 @@ pub fn forward_backward(
         // Residual: h'[i] = h[i+d] + a·Wr + br.
         let h_next = &mut h_hi[0];
         h_next.copy_from_slice(&h[dil * r..(dil + n) * r]);
-        matmul(h_next, true, View::new(a, n, d), View::new(&p[li.residual..], d, r));
+        matmul(
+            h_next,
+            true,
+            View::new(a, n, d),
+            View::new(&p[li.residual..], d, r),
+        );
         if let Some(b) = li.residual_bias {
             add_row_bias(h_next, &p[b..b + r]);
         }
         // Skip over the output rows.
-        matmul(&mut ws.skip, true, View::new(&a[(n - t_out) * d..], t_out, d), View::new(&p[li.skip..], d, s));
+        matmul(
+            &mut ws.skip,
+            true,
+            View::new(&a[(n - t_out) * d..], t_out, d),
+            View::new(&p[li.skip..], d, s),
+        );
         if let Some(b) = li.skip_bias {
             add_row_bias(&mut ws.skip, &p[b..b + s]);
         }
@@ -328,13 +391,23 @@ pub fn forward_backward(
             *v = v.max(0.0);
         }
         let y2 = &mut ws.y2[..m * hc];
-        matmul(y2, false, View::new(skip, m, s), View::new(&p[lay.head1..], s, hc));
+        matmul(
+            y2,
+            false,
+            View::new(skip, m, s),
+            View::new(&p[lay.head1..], s, hc),
+        );
         if let Some(b) = lay.head1_bias {
             add_row_bias(y2, &p[b..b + hc]);
         }
         y2.iter_mut().for_each(|v| *v = v.max(0.0));
         let probs = &mut ws.probs[..m * q];
-        matmul(probs, false, View::new(y2, m, hc), View::new(&p[lay.head2..], hc, q));
+        matmul(
+            probs,
+            false,
+            View::new(y2, m, hc),
+            View::new(&p[lay.head2..], hc, q),
+        );
         if let Some(b) = lay.head2_bias {
             add_row_bias(probs, &p[b..b + q]);
         }
@@ -363,24 +436,44 @@ pub fn forward_backward(
         }
         stats.count += m;
         // Back through the head.
-        matmul(&mut grads[lay.head2..], true, View::new(y2, m, hc).t(), View::new(probs, m, q));
+        matmul(
+            &mut grads[lay.head2..],
+            true,
+            View::new(y2, m, hc).t(),
+            View::new(probs, m, q),
+        );
         if let Some(b) = lay.head2_bias {
             add_col_sums(&mut grads[b..b + q], probs);
         }
         let dy2 = &mut ws.dy2[..m * hc];
-        matmul(dy2, false, View::new(probs, m, q), View::new(&p[lay.head2..], hc, q).t());
+        matmul(
+            dy2,
+            false,
+            View::new(probs, m, q),
+            View::new(&p[lay.head2..], hc, q).t(),
+        );
         for (g, y) in dy2.iter_mut().zip(y2.iter()) {
             if *y <= 0.0 {
                 *g = 0.0;
             }
         }
-        matmul(&mut grads[lay.head1..], true, View::new(skip, m, s).t(), View::new(dy2, m, hc));
+        matmul(
+            &mut grads[lay.head1..],
+            true,
+            View::new(skip, m, s).t(),
+            View::new(dy2, m, hc),
+        );
         if let Some(b) = lay.head1_bias {
             add_col_sums(&mut grads[b..b + hc], dy2);
         }
         // d(skip) = dy2·W1ᵀ masked by relu(skip) > 0, written over skip.
         let mut dskip = vec![0f32; m * s];
-        matmul(&mut dskip, false, View::new(dy2, m, hc), View::new(&p[lay.head1..], s, hc).t());
+        matmul(
+            &mut dskip,
+            false,
+            View::new(dy2, m, hc),
+            View::new(&p[lay.head1..], s, hc).t(),
+        );
         for (sk, ds) in skip.iter_mut().zip(&dskip) {
             *sk = if *sk > 0.0 { *ds } else { 0.0 };
         }
@@ -405,20 +498,44 @@ pub fn forward_backward(
             }
         }
         let (dh_a, dh_b) = ws.dh.split_at_mut(1);
-        let (dh_next, dh_prev) = if cur == 0 { (&dh_a[0], &mut dh_b[0]) } else { (&dh_b[0], &mut dh_a[0]) };
+        let (dh_next, dh_prev) = if cur == 0 {
+            (&dh_a[0], &mut dh_b[0])
+        } else {
+            (&dh_b[0], &mut dh_a[0])
+        };
         let dh_next = &dh_next[..n * r];
         // da = dh_next·Wrᵀ (+ dskip·Wsᵀ on the output rows), built in dz's second half later.
         let da = &mut ws.dz[..n * d2];
         // Use the first n*d floats of dz as da scratch.
         let (da, _) = da.split_at_mut(n * d);
-        matmul(da, false, View::new(dh_next, n, r), View::new(&p[li.residual..], d, r).t());
-        matmul(&mut da[(n - t_out) * d..], true, View::new(dskip, t_out, s), View::new(&p[li.skip..], d, s).t());
+        matmul(
+            da,
+            false,
+            View::new(dh_next, n, r),
+            View::new(&p[li.residual..], d, r).t(),
+        );
+        matmul(
+            &mut da[(n - t_out) * d..],
+            true,
+            View::new(dskip, t_out, s),
+            View::new(&p[li.skip..], d, s).t(),
+        );
         // Weight gradients of the residual and skip projections.
-        matmul(&mut grads[li.residual..], true, View::new(a, n, d).t(), View::new(dh_next, n, r));
+        matmul(
+            &mut grads[li.residual..],
+            true,
+            View::new(a, n, d).t(),
+            View::new(dh_next, n, r),
+        );
         if let Some(b) = li.residual_bias {
             add_col_sums(&mut grads[b..b + r], dh_next);
         }
-        matmul(&mut grads[li.skip..], true, View::new(&a[(n - t_out) * d..], t_out, d).t(), View::new(dskip, t_out, s));
+        matmul(
+            &mut grads[li.skip..],
+            true,
+            View::new(&a[(n - t_out) * d..], t_out, d).t(),
+            View::new(dskip, t_out, s),
+        );
         if let Some(b) = li.skip_bias {
             add_col_sums(&mut grads[b..b + s], dskip);
         }
@@ -435,27 +552,57 @@ pub fn forward_backward(
             }
         }
         let dz = &ws.dz[..n * d2];
-        matmul(&mut grads[li.filter_gate_old..], true, View::new(&h[..n * r], n, r).t(), View::new(dz, n, d2));
-        matmul(&mut grads[li.filter_gate_new..], true, View::new(&h[dil * r..], n, r).t(), View::new(dz, n, d2));
+        matmul(
+            &mut grads[li.filter_gate_old..],
+            true,
+            View::new(&h[..n * r], n, r).t(),
+            View::new(dz, n, d2),
+        );
+        matmul(
+            &mut grads[li.filter_gate_new..],
+            true,
+            View::new(&h[dil * r..], n, r).t(),
+            View::new(dz, n, d2),
+        );
         if let Some(b) = li.filter_gate_bias {
             add_col_sums(&mut grads[b..b + d2], dz);
         }
         if let (Some(wl), Some(local)) = (li.local, cond.local) {
             let cl = c.local_condition_channels;
             let off = n_in - n;
-            matmul(&mut grads[wl..], true, View::new(&local[off * cl..], n, cl).t(), View::new(dz, n, d2));
+            matmul(
+                &mut grads[wl..],
+                true,
+                View::new(&local[off * cl..], n, cl).t(),
+                View::new(dz, n, d2),
+            );
         }
         if let (Some(wg), Some(g)) = (li.global, cond.global) {
             let mut colsum = vec![0f32; d2];
             add_col_sums(&mut colsum, dz);
-            matmul(&mut grads[wg..], true, View::new(g, 1, g.len()).t(), View::new(&colsum, 1, d2));
+            matmul(
+                &mut grads[wg..],
+                true,
+                View::new(g, 1, g.len()).t(),
+                View::new(&colsum, 1, d2),
+            );
         }
         // d(h_l): residual path and the new tap land on rows d.., the old tap on rows 0..n.
         let dh_prev = &mut dh_prev[..n_prev * r];
         dh_prev[..dil * r].fill(0.0);
         dh_prev[dil * r..].copy_from_slice(dh_next);
-        matmul(&mut dh_prev[dil * r..], true, View::new(dz, n, d2), View::new(&p[li.filter_gate_new..], r, d2).t());
-        matmul(dh_prev, true, View::new(dz, n, d2), View::new(&p[li.filter_gate_old..], r, d2).t());
+        matmul(
+            &mut dh_prev[dil * r..],
+            true,
+            View::new(dz, n, d2),
+            View::new(&p[li.filter_gate_new..], r, d2).t(),
+        );
+        matmul(
+            dh_prev,
+            true,
+            View::new(dz, n, d2),
+            View::new(&p[li.filter_gate_old..], r, d2).t(),
+        );
         cur = 1 - cur;
     }
 

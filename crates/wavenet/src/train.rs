@@ -17,7 +17,11 @@ pub const EPS: f32 = 1e-8;
 
 impl Adam {
     pub fn new(n: usize) -> Adam {
-        Adam { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Adam {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
 
     pub fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
@@ -36,7 +40,11 @@ impl Adam {
 
 /// Scales `grads` so their global L2 norm is at most `max_norm`; returns the norm before.
 pub fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 {
-    let norm = grads.iter().map(|g| (*g as f64) * (*g as f64)).sum::<f64>().sqrt() as f32;
+    let norm = grads
+        .iter()
+        .map(|g| (*g as f64) * (*g as f64))
+        .sum::<f64>()
+        .sqrt() as f32;
     if norm.is_finite() && norm > max_norm {
         let s = max_norm / norm;
         grads.iter_mut().for_each(|g| *g *= s);
@@ -76,20 +84,35 @@ impl Dataset {
     /// Pads each clip at the front with `receptive_field - 1` silent samples so its first
     /// samples are predicted too. Windows are `outputs + receptive_field` samples; `outputs`
     /// is shortened to the shortest clip if needed.
-    pub fn new(clips: Vec<Vec<u32>>, receptive_field: usize, outputs: usize, silence: u32) -> Result<Dataset, TrainError> {
+    pub fn new(
+        clips: Vec<Vec<u32>>,
+        receptive_field: usize,
+        outputs: usize,
+        silence: u32,
+    ) -> Result<Dataset, TrainError> {
         if clips.is_empty() {
             return Err(TrainError::Data("no audio to train on".into()));
         }
         let shortest = clips.iter().map(|c| c.len()).min().unwrap_or(0);
         if shortest < 2 {
-            return Err(TrainError::Data(format!("a clip has {shortest} samples; at least 2 are needed")));
+            return Err(TrainError::Data(format!(
+                "a clip has {shortest} samples; at least 2 are needed"
+            )));
         }
         let padded: Vec<Vec<u32>> = clips
             .into_iter()
-            .map(|c| std::iter::repeat_n(silence, receptive_field - 1).chain(c).collect())
+            .map(|c| {
+                std::iter::repeat_n(silence, receptive_field - 1)
+                    .chain(c)
+                    .collect()
+            })
             .collect();
         let outputs = outputs.min(shortest - 1).max(1);
-        Ok(Dataset { clips: padded, window: outputs + receptive_field, outputs })
+        Ok(Dataset {
+            clips: padded,
+            window: outputs + receptive_field,
+            outputs,
+        })
     }
 
     /// Draws a window; `rng` advances deterministically.
@@ -130,10 +153,28 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    pub fn new(model: Model, adam: Adam, data: &Dataset, lr: f32, batch: usize, rng: u64, step: u64) -> Trainer {
+    pub fn new(
+        model: Model,
+        adam: Adam,
+        data: &Dataset,
+        lr: f32,
+        batch: usize,
+        rng: u64,
+        step: u64,
+    ) -> Trainer {
         let ws = Workspace::new(&model.config, data.outputs);
         let grads = vec![0.0; model.num_params()];
-        Trainer { model, adam, rng, step, lr, batch: batch.max(1), clip_norm: 1.0, ws, grads }
+        Trainer {
+            model,
+            adam,
+            rng,
+            step,
+            lr,
+            batch: batch.max(1),
+            clip_norm: 1.0,
+            ws,
+            grads,
+        }
     }
 
     pub fn step(&mut self, data: &Dataset) -> Result<StepMetrics, TrainError> {
@@ -142,7 +183,14 @@ impl Trainer {
         let (mut loss, mut correct, mut count) = (0f64, 0usize, 0usize);
         for _ in 0..self.batch {
             let window = data.sample(&mut self.rng);
-            let s = forward_backward(&self.model, &mut self.ws, window, Conditioning::default(), &mut self.grads, scale);
+            let s = forward_backward(
+                &self.model,
+                &mut self.ws,
+                window,
+                Conditioning::default(),
+                &mut self.grads,
+                scale,
+            );
             loss += s.loss_sum;
             correct += s.correct;
             count += s.count;

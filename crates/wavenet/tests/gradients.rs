@@ -25,7 +25,10 @@ fn setup() -> (Model, Vec<u32>, Vec<f32>, Vec<f32>, usize) {
 fn loss(model: &Model, x: &[u32], g: &[f32], l: &[f32], outputs: usize) -> f64 {
     let mut ws = Workspace::new(&model.config, outputs);
     let mut grads = vec![0f32; model.num_params()];
-    let cond = Conditioning { global: Some(g), local: Some(l) };
+    let cond = Conditioning {
+        global: Some(g),
+        local: Some(l),
+    };
     forward_backward(model, &mut ws, x, cond, &mut grads, 1.0).loss_sum
 }
 
@@ -34,7 +37,10 @@ fn gradients_match_finite_differences_for_every_tensor() {
     let (model, x, g, l, outputs) = setup();
     let mut ws = Workspace::new(&model.config, outputs);
     let mut grads = vec![0f32; model.num_params()];
-    let cond = Conditioning { global: Some(&g), local: Some(&l) };
+    let cond = Conditioning {
+        global: Some(&g),
+        local: Some(&l),
+    };
     forward_backward(&model, &mut ws, &x, cond, &mut grads, 1.0);
     let eps = 2e-3f32;
     let mut checked = 0;
@@ -48,7 +54,8 @@ fn gradients_match_finite_differences_for_every_tensor() {
             plus.params[i] += eps;
             let mut minus = model.clone();
             minus.params[i] -= eps;
-            let fd = ((loss(&plus, &x, &g, &l, outputs) - loss(&minus, &x, &g, &l, outputs)) / (2.0 * eps as f64)) as f32;
+            let fd = ((loss(&plus, &x, &g, &l, outputs) - loss(&minus, &x, &g, &l, outputs))
+                / (2.0 * eps as f64)) as f32;
             let an = grads[i];
             assert!(
                 (fd - an).abs() <= 3e-3 + 2e-2 * an.abs().max(fd.abs()),

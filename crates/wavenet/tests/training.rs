@@ -18,7 +18,13 @@ fn clip(config: &Config, samples: usize) -> Vec<u32> {
 
 fn dataset(config: &Config) -> Dataset {
     let silence = mulaw::encode(0.0, config.quantization_channels);
-    Dataset::new(vec![clip(config, 2000)], config.receptive_field(), config.sample_size, silence).unwrap()
+    Dataset::new(
+        vec![clip(config, 2000)],
+        config.receptive_field(),
+        config.sample_size,
+        silence,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -33,7 +39,10 @@ fn tiny_model_overfits_a_short_clip() {
     for _ in 0..400 {
         last = trainer.step(&data).unwrap();
     }
-    eprintln!("loss {:.3} → {:.3} nats, accuracy {:.2} → {:.2}", first.loss, last.loss, first.accuracy, last.accuracy);
+    eprintln!(
+        "loss {:.3} → {:.3} nats, accuracy {:.2} → {:.2}",
+        first.loss, last.loss, first.accuracy, last.accuracy
+    );
     // Uniform guessing over 32 classes is ln 32 = 3.47 nats.
     assert!(first.loss > 3.0);
     assert!(last.loss < 1.2, "loss {}", last.loss);
@@ -55,12 +64,26 @@ fn resume_continues_exactly_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let mut first = fresh();
     let mut losses: Vec<f64> = (0..4).map(|_| first.step(&data).unwrap().loss).collect();
-    let state = TrainState { step: first.step, rng: first.rng, learning_rate: first.lr, seed: 5, last_loss: losses.last().copied() };
+    let state = TrainState {
+        step: first.step,
+        rng: first.rng,
+        learning_rate: first.lr,
+        seed: 5,
+        last_loss: losses.last().copied(),
+    };
     checkpoint::save(dir.path(), &first.model, &first.adam, &state).unwrap();
     drop(first);
     let loaded = checkpoint::load(dir.path()).unwrap();
     assert_eq!(loaded.state, state);
-    let mut resumed = Trainer::new(loaded.model, loaded.adam, &data, loaded.state.learning_rate, 2, loaded.state.rng, loaded.state.step);
+    let mut resumed = Trainer::new(
+        loaded.model,
+        loaded.adam,
+        &data,
+        loaded.state.learning_rate,
+        2,
+        loaded.state.rng,
+        loaded.state.step,
+    );
     losses.extend((0..4).map(|_| resumed.step(&data).unwrap().loss));
     assert_eq!(losses, straight_losses);
     assert_eq!(resumed.model.params, straight.model.params);
@@ -72,7 +95,13 @@ fn an_interrupted_save_leaves_a_loadable_checkpoint() {
     let model = Model::new(config, 1);
     let adam = Adam::new(model.num_params());
     let dir = tempfile::tempdir().unwrap();
-    let state = TrainState { step: 1, rng: 2, learning_rate: 1e-3, seed: 0, last_loss: None };
+    let state = TrainState {
+        step: 1,
+        rng: 2,
+        learning_rate: 1e-3,
+        seed: 0,
+        last_loss: None,
+    };
     checkpoint::save(dir.path(), &model, &adam, &state).unwrap();
     // A kill between the two renames leaves only checkpoint.old; a kill before them leaves a
     // stray temporary folder. Both must still load the last complete checkpoint.
@@ -83,7 +112,9 @@ fn an_interrupted_save_leaves_a_loadable_checkpoint() {
     assert_eq!(loaded.model.params, model.params);
     // A corrupt weights file is reported, not loaded.
     std::fs::write(dir.path().join("checkpoint.old/model.safetensors"), b"garbage").unwrap();
-    let err = checkpoint::load(dir.path()).err().expect("corrupt checkpoint must fail");
+    let err = checkpoint::load(dir.path())
+        .err()
+        .expect("corrupt checkpoint must fail");
     assert!(err.to_string().contains("corrupt"), "{err}");
     // A folder with no checkpoint.
     let empty = tempfile::tempdir().unwrap();
@@ -94,12 +125,21 @@ fn an_interrupted_save_leaves_a_loadable_checkpoint() {
 fn audio_of_another_rate_is_resampled_and_trimmed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tone.wav");
-    let spec = hound::WavSpec { channels: 2, sample_rate: 22_050, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 22_050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut w = hound::WavWriter::create(&path, spec).unwrap();
     // 0.2 s silence, 1 s of 440 Hz, 0.3 s silence.
     for i in 0..(22_050 * 3 / 2) {
         let t = i as f32 / 22_050.0;
-        let v = if (0.2..1.2).contains(&t) { (2.0 * std::f32::consts::PI * 440.0 * t).sin() * 0.5 } else { 0.0 };
+        let v = if (0.2..1.2).contains(&t) {
+            (2.0 * std::f32::consts::PI * 440.0 * t).sin() * 0.5
+        } else {
+            0.0
+        };
         let s = (v * 32767.0) as i16;
         w.write_sample(s).unwrap();
         w.write_sample(s).unwrap();
@@ -108,11 +148,38 @@ fn audio_of_another_rate_is_resampled_and_trimmed() {
     let clips = audio::load_clips(dir.path(), 16_000).unwrap();
     assert_eq!(clips.len(), 1);
     let n = clips[0].len() as f32;
-    assert!((n - 16_000.0).abs() < 200.0, "trimmed 1 s at 16 kHz, got {n} samples");
+    assert!(
+        (n - 16_000.0).abs() < 200.0,
+        "trimmed 1 s at 16 kHz, got {n} samples"
+    );
     // Bad inputs: empty folder, garbage file.
     let empty = tempfile::tempdir().unwrap();
-    assert!(audio::load_clips(empty.path(), 16_000).unwrap_err().to_string().contains("no audio files"));
+    assert!(audio::load_clips(empty.path(), 16_000)
+        .unwrap_err()
+        .to_string()
+        .contains("no audio files"));
     let junk = dir.path().join("junk.wav");
     std::fs::write(&junk, b"RIFF not really").unwrap();
     assert!(audio::load_clips(&junk, 16_000).is_err());
+}
+
+#[test]
+fn non_finite_training_stops_with_an_error() {
+    let config = Config::tiny();
+    let data = dataset(&config);
+    let mut model = Model::new(config, 3);
+    let n = model.num_params();
+    // Poison the embeddings (the first tensors), as a diverged run would.
+    model.params[..n / 4].iter_mut().for_each(|p| *p = f32::NAN);
+    let before = model.params.clone();
+    let mut trainer = Trainer::new(model, Adam::new(n), &data, 1e-3, 1, 1, 0);
+    let err = trainer.step(&data).unwrap_err();
+    assert!(err.to_string().contains("non-finite"), "{err}");
+    // The update was not applied.
+    assert!(trainer
+        .model
+        .params
+        .iter()
+        .zip(&before)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
 }

@@ -1,0 +1,141 @@
+//! `photophone train`: a WaveNet on your own clips, with a progress bar, metrics and
+//! resumable checkpoints.
+
+use crate::Failure;
+use indicatif::{ProgressBar, ProgressStyle};
+use photophone_wavenet::session::{self, Options};
+use photophone_wavenet::Config;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// A clip or a folder of clips (WAV, FLAC, OGG/Vorbis, MP3).
+    data: PathBuf,
+    /// Model preset: ibab, small or tiny.
+    #[arg(long, default_value = "small")]
+    preset: String,
+    /// A JSON model config (the fields of `config.json` in a model folder); overrides --preset.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Train until this many steps in total.
+    #[arg(long, conflicts_with = "minutes")]
+    steps: Option<u64>,
+    /// Train for this many minutes.
+    #[arg(long)]
+    minutes: Option<f64>,
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f32,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output folder for checkpoints and metrics.jsonl.
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue the checkpoint in --out exactly where it stopped.
+    #[arg(long)]
+    resume: bool,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: Device,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Device {
+    Cpu,
+    Cuda,
+}
+
+pub fn train(a: TrainArgs) -> Result<(), Failure> {
+    if matches!(a.device, Device::Cuda) {
+        return Err(Failure(
+            "--device cuda: this photophone was built without CUDA support (cargo feature `cuda`)".into(),
+        ));
+    }
+    if a.batch == 0 || a.batch > 4096 {
+        return Err(Failure(format!("--batch must be in 1..=4096, got {}", a.batch)));
+    }
+    if !a.lr.is_finite() || a.lr <= 0.0 || a.lr > 1.0 {
+        return Err(Failure(format!("--lr must be in (0, 1], got {}", a.lr)));
+    }
+    if a.minutes.is_some_and(|m| !m.is_finite() || m <= 0.0) {
+        return Err(Failure("--minutes must be positive".into()));
+    }
+    let config = match &a.config {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+            let c: Config = serde_json::from_slice(&text)
+                .map_err(|e| Failure(format!("{}: invalid config: {e}", path.display())))?;
+            c.validate()
+                .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+            c
+        }
+        None => Config::preset(&a.preset).map_err(|e| Failure(e.to_string()))?,
+    };
+    let steps = match (a.steps, a.minutes) {
+        (None, None) => Some(1000),
+        (s, _) => s,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // SIGINT: finish the current step, write a checkpoint, exit cleanly.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+    let bar = ProgressBar::new(steps.unwrap_or(0));
+    bar.set_style(
+        ProgressStyle::with_template(if steps.is_some() {
+            "{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}"
+        } else {
+            "{spinner} {pos} steps  {per_sec}  {elapsed}  {msg}"
+        })
+        .expect("valid template"),
+    );
+    let opts = Options {
+        data: a.data,
+        out: a.out.clone(),
+        config,
+        steps,
+        minutes: a.minutes,
+        batch: a.batch,
+        learning_rate: a.lr,
+        seed: a.seed,
+        resume: a.resume,
+        checkpoint_every: Duration::from_secs(60),
+    };
+    let summary = session::run(opts, &stop, |p| {
+        if bar.position() == 0 {
+            bar.set_position(p.first_step);
+            bar.reset_eta();
+        }
+        bar.set_position(p.metrics.step);
+        bar.set_message(format!(
+            "loss {:.3}  {:.2} bits/sample  accuracy {:.1}%",
+            p.metrics.loss,
+            p.metrics.bits_per_sample,
+            p.metrics.accuracy * 100.0
+        ));
+    })
+    .map_err(|e| Failure(e.to_string()));
+    bar.finish_and_clear();
+    let summary = summary?;
+    let how = if summary.interrupted {
+        "interrupted; checkpoint written"
+    } else {
+        "done"
+    };
+    match summary.last {
+        Some(m) => eprintln!(
+            "{how}: step {}, loss {:.3}, {:.2} bits/sample, accuracy {:.1}% → {}",
+            summary.steps,
+            m.loss,
+            m.bits_per_sample,
+            m.accuracy * 100.0,
+            a.out.display()
+        ),
+        None => eprintln!("{how}: step {} → {}", summary.steps, a.out.display()),
+    }
+    Ok(())
+}

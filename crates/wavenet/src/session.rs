@@ -1,0 +1,183 @@
+//! A training session as the CLI runs it: load audio, create or resume a model, step until
+//! a step count or a time limit, checkpoint periodically and on request, log metrics.
+
+use crate::checkpoint::{self, TrainState};
+use crate::train::{Adam, Dataset, StepMetrics, TrainError, Trainer};
+use crate::{audio, mulaw, Config, Model};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub config: Config,
+    /// Train until this many steps in total (counting steps before a resume).
+    pub steps: Option<u64>,
+    pub minutes: Option<f64>,
+    pub batch: usize,
+    pub learning_rate: f32,
+    pub seed: u64,
+    pub resume: bool,
+    /// Checkpoint at least this often.
+    pub checkpoint_every: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Audio(#[from] audio::AudioError),
+    #[error(transparent)]
+    Checkpoint(#[from] checkpoint::CheckpointError),
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}; the last good checkpoint in {1} is kept")]
+    Diverged(TrainError, String),
+    #[error("{0}")]
+    Data(String),
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+}
+
+/// How a session ended.
+pub struct Summary {
+    pub steps: u64,
+    pub last: Option<StepMetrics>,
+    pub interrupted: bool,
+}
+
+/// Progress as reported to the caller after every step.
+pub struct Progress<'a> {
+    pub metrics: &'a StepMetrics,
+    pub first_step: u64,
+    pub target_steps: Option<u64>,
+    pub elapsed: Duration,
+}
+
+pub fn run(
+    opts: Options,
+    stop: &AtomicBool,
+    mut on_step: impl FnMut(Progress),
+) -> Result<Summary, SessionError> {
+    let out_display = opts.out.display().to_string();
+    let (model, adam, state) = if opts.resume {
+        let l = checkpoint::load(&opts.out)?;
+        (l.model, l.adam, l.state)
+    } else {
+        if opts.out.join(checkpoint::CURRENT).exists() {
+            return Err(SessionError::Config(format!(
+                "{out_display} already holds a checkpoint: pass --resume to continue it, or choose another --out"
+            )));
+        }
+        opts.config
+            .validate()
+            .map_err(|e| SessionError::Config(e.to_string()))?;
+        let model = Model::new(opts.config.clone(), opts.seed);
+        let adam = Adam::new(model.num_params());
+        let state = TrainState {
+            step: 0,
+            rng: opts.seed,
+            learning_rate: opts.learning_rate,
+            seed: opts.seed,
+            last_loss: None,
+        };
+        (model, adam, state)
+    };
+    let config = model.config.clone();
+    let rf = config.receptive_field();
+    let clips = audio::load_clips(&opts.data, config.sample_rate)?;
+    for (i, c) in clips.iter().enumerate() {
+        if c.len() <= rf {
+            return Err(SessionError::Data(format!(
+                "{}: clip {} has {} samples after trimming, shorter than the model's receptive field of {rf} samples",
+                opts.data.display(),
+                i + 1,
+                c.len()
+            )));
+        }
+    }
+    let q = config.quantization_channels;
+    let encoded: Vec<Vec<u32>> = clips
+        .iter()
+        .map(|c| c.iter().map(|&x| mulaw::encode(x, q)).collect())
+        .collect();
+    let data = Dataset::new(encoded, rf, config.sample_size, mulaw::encode(0.0, q))
+        .map_err(|e| SessionError::Data(e.to_string()))?;
+    std::fs::create_dir_all(&opts.out).map_err(|e| SessionError::Io {
+        path: out_display.clone(),
+        reason: e.to_string(),
+    })?;
+    let metrics_path = opts.out.join("metrics.jsonl");
+    let mut metrics_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| SessionError::Io {
+            path: metrics_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+
+    let mut trainer = Trainer::new(
+        model,
+        adam,
+        &data,
+        state.learning_rate,
+        opts.batch,
+        state.rng,
+        state.step,
+    );
+    let first_step = trainer.step;
+    let started = Instant::now();
+    let mut last_checkpoint = Instant::now();
+    let mut last = None;
+    let deadline = opts.minutes.map(|m| Duration::from_secs_f64(m * 60.0));
+    let save = |t: &Trainer, last: Option<StepMetrics>| {
+        let state = TrainState {
+            step: t.step,
+            rng: t.rng,
+            learning_rate: t.lr,
+            seed: state.seed,
+            last_loss: last.map(|m| m.loss),
+        };
+        checkpoint::save(&opts.out, &t.model, &t.adam, &state)
+    };
+    let mut interrupted = false;
+    loop {
+        if opts.steps.is_some_and(|s| trainer.step >= s) || deadline.is_some_and(|d| started.elapsed() >= d) {
+            break;
+        }
+        if stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        let m = trainer
+            .step(&data)
+            .map_err(|e| SessionError::Diverged(e, out_display.clone()))?;
+        let line = serde_json::json!({
+            "step": m.step, "loss": m.loss, "bits_per_sample": m.bits_per_sample,
+            "accuracy": m.accuracy, "grad_norm": m.grad_norm, "seconds": started.elapsed().as_secs_f64(),
+        });
+        writeln!(metrics_file, "{line}").map_err(|e| SessionError::Io {
+            path: metrics_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        last = Some(m);
+        on_step(Progress {
+            metrics: &m,
+            first_step,
+            target_steps: opts.steps,
+            elapsed: started.elapsed(),
+        });
+        if last_checkpoint.elapsed() >= opts.checkpoint_every {
+            save(&trainer, last)?;
+            last_checkpoint = Instant::now();
+        }
+    }
+    save(&trainer, last)?;
+    Ok(Summary {
+        steps: trainer.step,
+        last,
+        interrupted,
+    })
+}
