@@ -9,6 +9,7 @@
 pub mod audio;
 pub mod checkpoint;
 pub mod config;
+mod kernels;
 pub mod math;
 pub mod model;
 pub mod mulaw;

@@ -68,8 +68,18 @@ fn parallelism(m: usize, n: usize, k: usize) -> Parallelism {
     }
 }
 
-/// `c (rows × cols, dense row-major) = [c +] a · b`.
+/// `c (rows × cols, dense row-major) = [c +] a · b`, threaded by the GEMM crate for large
+/// products.
 pub fn matmul(c: &mut [f32], accumulate: bool, a: View, b: View) {
+    gemm_into(c, accumulate, a, b, true)
+}
+
+/// As [`matmul`], on the calling thread only (the caller splits the work itself).
+pub fn matmul_st(c: &mut [f32], accumulate: bool, a: View, b: View) {
+    gemm_into(c, accumulate, a, b, false)
+}
+
+fn gemm_into(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {
     assert_eq!(a.cols, b.rows, "inner dimensions");
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert!(c.len() >= m * n, "output too small");
@@ -106,7 +116,7 @@ pub fn matmul(c: &mut [f32], accumulate: bool, a: View, b: View) {
             false,
             false,
             false,
-            parallelism(m, n, k),
+            if threaded { parallelism(m, n, k) } else { Parallelism::None },
         );
     }
 }

@@ -10,7 +10,8 @@
 //! - head: `logits = relu(relu(skip)·W1 + b1)·W2 + b2`, softmax cross-entropy.
 
 use crate::config::Config;
-use crate::math::{self, matmul, View};
+use crate::kernels;
+use crate::math::{matmul, matmul_st, View};
 
 /// One named tensor inside the flat parameter buffer.
 #[derive(Clone, Debug)]
@@ -170,6 +171,21 @@ pub struct PassStats {
     pub count: usize,
 }
 
+/// Rows of the head processed at once (keeps its buffers small).
+const HEAD_CHUNK: usize = 1024;
+
+/// One worker thread's private buffers: its share of the weight gradients (summed in a fixed
+/// order at the end, so results are deterministic for a given thread count) and head scratch.
+struct ThreadScratch {
+    grads: Vec<f32>,
+    y2: Vec<f32>,
+    probs: Vec<f32>,
+    dy2: Vec<f32>,
+    dskip: Vec<f32>,
+    colsum: Vec<f32>,
+    stats: PassStats,
+}
+
 /// Buffers for one window size, allocated once and reused every step.
 pub struct Workspace {
     /// Input samples per window (outputs + receptive field - 1).
@@ -179,41 +195,52 @@ pub struct Workspace {
     h: Vec<Vec<f32>>,
     act: Vec<Vec<f32>>,
     a: Vec<f32>,
-    skip: Vec<f32>,
+    da: Vec<f32>,
     dz: Vec<f32>,
+    skip: Vec<f32>,
     dh: [Vec<f32>; 2],
-    y2: Vec<f32>,
-    probs: Vec<f32>,
-    dy2: Vec<f32>,
     zbias: Vec<f32>,
+    threads: Vec<ThreadScratch>,
 }
 
-/// Rows of the head processed at once (keeps its buffers small).
-const HEAD_CHUNK: usize = 2048;
-
 impl Workspace {
+    /// Buffers for windows with `outputs` predicted samples, worked on by the current rayon
+    /// pool's threads.
     pub fn new(c: &Config, outputs: usize) -> Workspace {
+        Self::with_threads(c, outputs, rayon::current_num_threads())
+    }
+
+    pub fn with_threads(c: &Config, outputs: usize, threads: usize) -> Workspace {
         let inputs = outputs + c.receptive_field() - 1;
         let mut rows = vec![inputs - 1];
         for &d in &c.dilations {
             rows.push(rows.last().unwrap() - d);
         }
-        debug_assert_eq!(*rows.last().unwrap(), outputs);
         let (r, d, s) = (c.residual_channels, c.dilation_channels, c.skip_channels);
         let chunk = HEAD_CHUNK.min(outputs);
+        let params = Layout::new(c).total;
         Workspace {
             inputs,
             outputs,
             h: rows.iter().map(|&n| vec![0.0; n * r]).collect(),
             act: rows[1..].iter().map(|&n| vec![0.0; n * 2 * d]).collect(),
             a: vec![0.0; rows[1] * d],
-            skip: vec![0.0; outputs * s],
+            da: vec![0.0; rows[1] * d],
             dz: vec![0.0; rows[1] * 2 * d],
+            skip: vec![0.0; outputs * s],
             dh: [vec![0.0; rows[0] * r], vec![0.0; rows[0] * r]],
-            y2: vec![0.0; chunk * c.head_channels],
-            probs: vec![0.0; chunk * c.quantization_channels],
-            dy2: vec![0.0; chunk * c.head_channels],
             zbias: vec![0.0; 2 * d],
+            threads: (0..threads.max(1))
+                .map(|_| ThreadScratch {
+                    grads: vec![0.0; params],
+                    y2: vec![0.0; chunk * c.head_channels],
+                    probs: vec![0.0; chunk * c.quantization_channels],
+                    dy2: vec![0.0; chunk * c.head_channels],
+                    dskip: vec![0.0; chunk * s],
+                    colsum: vec![0.0; 2 * d],
+                    stats: PassStats::default(),
+                })
+                .collect(),
             rows,
         }
     }
@@ -244,9 +271,59 @@ fn add_col_sums(dst: &mut [f32], m: &[f32]) {
     }
 }
 
+/// A buffer shared by the worker threads, each of which touches only its own rows.
+#[derive(Clone, Copy)]
+struct Rows {
+    ptr: *mut f32,
+    len: usize,
+}
+// SAFETY: `Rows` is only used inside `for_each_part`, where every thread reads shared
+// (unchanging) rows or writes rows no other thread touches in the same phase.
+unsafe impl Send for Rows {}
+unsafe impl Sync for Rows {}
+
+impl Rows {
+    fn of(v: &mut [f32]) -> Rows {
+        Rows { ptr: v.as_mut_ptr(), len: v.len() }
+    }
+    /// Rows `start..end` of width `w`.
+    ///
+    /// SAFETY: the caller guarantees no other thread writes these elements concurrently.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get(&self, start: usize, end: usize, w: usize) -> &mut [f32] {
+        assert!(start <= end && end * w <= self.len, "row range out of bounds");
+        std::slice::from_raw_parts_mut(self.ptr.add(start * w), (end - start) * w)
+    }
+}
+
+/// Splits `0..n` into `parts` contiguous ranges.
+fn part(n: usize, parts: usize, i: usize) -> (usize, usize) {
+    (n * i / parts, n * (i + 1) / parts)
+}
+
+/// Runs `f(part_index)` for every part on the rayon pool and waits for all.
+fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
+    if parts == 1 {
+        f(0);
+        return;
+    }
+    rayon::scope(|s| {
+        for i in 1..parts {
+            let f = &f;
+            s.spawn(move |_| f(i));
+        }
+        f(0);
+    });
+}
+
 /// Forward and backward over one window `x` (`ws.inputs + 1` class indices: the inputs and,
 /// shifted by one, the targets). Adds gradients (scaled by `grad_scale`, e.g. 1 / outputs in
 /// the batch) into `grads`. Returns the loss and accuracy over the window's outputs.
+///
+/// Threads split the time rows: every GEMM and element-wise pass of a layer runs on each
+/// thread's rows (single-threaded GEMMs), and weight gradients go to per-thread buffers summed
+/// at the end. Splitting by hand beat the GEMM crate's own threading on these tall, thin
+/// matrices.
 pub fn forward_backward(
     model: &Model,
     ws: &mut Workspace,
@@ -258,228 +335,156 @@ pub fn forward_backward(
     let c = &model.config;
     let lay = &model.layout;
     let p = &model.params[..];
-    let (r, d, s, hc, q) = (
-        c.residual_channels,
-        c.dilation_channels,
-        c.skip_channels,
-        c.head_channels,
-        c.quantization_channels,
-    );
+    let (r, d, s, hc, q) =
+        (c.residual_channels, c.dilation_channels, c.skip_channels, c.head_channels, c.quantization_channels);
     let d2 = 2 * d;
     let n_in = ws.inputs;
     let t_out = ws.outputs;
     assert_eq!(x.len(), n_in + 1, "window length");
     assert_eq!(grads.len(), p.len());
     if let Some(l) = cond.local {
-        assert_eq!(
-            l.len(),
-            n_in * c.local_condition_channels,
-            "local conditioning length"
-        );
+        assert_eq!(l.len(), n_in * c.local_condition_channels, "local conditioning length");
+    }
+    if let Some(g) = cond.global {
+        assert_eq!(g.len(), c.global_condition_channels, "global conditioning length");
     }
     let rows = ws.rows.clone();
+    let parts = ws.threads.len();
+    for t in &mut ws.threads {
+        t.grads.fill(0.0);
+        t.stats = PassStats::default();
+    }
+    let scratch = ws.threads.as_mut_ptr() as usize;
+    // SAFETY: part i only ever touches `threads[i]`.
+    let scratch_of = |i: usize| unsafe { &mut *(scratch as *mut ThreadScratch).add(i) };
 
     // Embedding: a lookup is the one-hot convolution without multiplying zeros.
     {
-        let h0 = &mut ws.h[0];
-        for i in 0..rows[0] {
-            let (a, b) = (x[i] as usize, x[i + 1] as usize);
-            let old = &p[lay.embed_old + a * r..lay.embed_old + (a + 1) * r];
-            let new = &p[lay.embed_new + b * r..lay.embed_new + (b + 1) * r];
-            let out = &mut h0[i * r..(i + 1) * r];
-            for k in 0..r {
-                out[k] = old[k] + new[k];
-            }
-            if let Some(bo) = lay.embed_bias {
-                for k in 0..r {
-                    out[k] += p[bo + k];
+        let h0 = Rows::of(&mut ws.h[0]);
+        for_each_part(parts, |i| {
+            let (lo, hi) = part(rows[0], parts, i);
+            // SAFETY: rows lo..hi belong to this part.
+            let out = unsafe { h0.get(lo, hi, r) };
+            for (k, o) in out.chunks_exact_mut(r).enumerate() {
+                let (a, b) = (x[lo + k] as usize, x[lo + k + 1] as usize);
+                let old = &p[lay.embed_old + a * r..lay.embed_old + (a + 1) * r];
+                let new = &p[lay.embed_new + b * r..lay.embed_new + (b + 1) * r];
+                for j in 0..r {
+                    o[j] = old[j] + new[j];
+                }
+                if let Some(bo) = lay.embed_bias {
+                    for j in 0..r {
+                        o[j] += p[bo + j];
+                    }
                 }
             }
-        }
+        });
     }
 
     ws.skip.fill(0.0);
     for (l, li) in lay.layers.iter().enumerate() {
         let dil = li.dilation;
         let n = rows[l + 1];
-        let (h_lo, h_hi) = ws.h.split_at_mut(l + 1);
-        let h = &h_lo[l];
-        let act = &mut ws.act[l];
-        // z = h[i]·Wf0 + h[i+d]·Wf1 (+ local), into `act` (then activated in place).
-        matmul(
-            act,
-            false,
-            View::new(&h[..n * r], n, r),
-            View::new(&p[li.filter_gate_old..], r, d2),
-        );
-        matmul(
-            act,
-            true,
-            View::new(&h[dil * r..], n, r),
-            View::new(&p[li.filter_gate_new..], r, d2),
-        );
-        if let (Some(wl), Some(local)) = (li.local, cond.local) {
-            let cl = c.local_condition_channels;
-            let off = n_in - n;
-            matmul(
-                act,
-                true,
-                View::new(&local[off * cl..], n, cl),
-                View::new(&p[wl..], cl, d2),
-            );
-        }
         ws.zbias.fill(0.0);
         if let Some(b) = li.filter_gate_bias {
             ws.zbias.copy_from_slice(&p[b..b + d2]);
         }
         if let (Some(wg), Some(g)) = (li.global, cond.global) {
+            // Global conditioning is a per-window bias: g·Wg.
             let mut gz = vec![0f32; d2];
-            matmul(
-                &mut gz,
-                false,
-                View::new(g, 1, g.len()),
-                View::new(&p[wg..], g.len(), d2),
-            );
-            for (z, v) in ws.zbias.iter_mut().zip(&gz) {
-                *z += v;
+            matmul(&mut gz, false, View::new(g, 1, g.len()), View::new(&p[wg..], g.len(), d2));
+            ws.zbias.iter_mut().zip(&gz).for_each(|(z, v)| *z += v);
+        }
+        let zbias = &ws.zbias;
+        let (h_lo, h_hi) = ws.h.split_at_mut(l + 1);
+        let h = &h_lo[l][..];
+        let h_next = Rows::of(&mut h_hi[0]);
+        let act = Rows::of(&mut ws.act[l]);
+        let a_rows = Rows::of(&mut ws.a);
+        let skip = Rows::of(&mut ws.skip);
+        let first_out = n - t_out;
+        for_each_part(parts, |i| {
+            let (lo, hi) = part(n, parts, i);
+            let m = hi - lo;
+            // SAFETY: rows lo..hi of act, a and h_next, and the matching output rows of skip,
+            // belong to this part.
+            let (z, a, hn) = unsafe { (act.get(lo, hi, d2), a_rows.get(lo, hi, d), h_next.get(lo, hi, r)) };
+            matmul_st(z, false, View::new(&h[lo * r..], m, r), View::new(&p[li.filter_gate_old..], r, d2));
+            matmul_st(z, true, View::new(&h[(lo + dil) * r..], m, r), View::new(&p[li.filter_gate_new..], r, d2));
+            if let (Some(wl), Some(local)) = (li.local, cond.local) {
+                let cl = c.local_condition_channels;
+                let off = n_in - n + lo;
+                matmul_st(z, true, View::new(&local[off * cl..], m, cl), View::new(&p[wl..], cl, d2));
             }
-        }
-        // Fused bias + gate: store tanh(filter) and σ(gate); a = their product.
-        let a = &mut ws.a[..n * d];
-        for (row, arow) in act.chunks_exact_mut(d2).zip(a.chunks_exact_mut(d)) {
-            for k in 0..d {
-                let t = math::tanh(row[k] + ws.zbias[k]);
-                let g = math::sigmoid(row[d + k] + ws.zbias[d + k]);
-                row[k] = t;
-                row[d + k] = g;
-                arow[k] = t * g;
+            kernels::gate_forward(z, zbias, a, d);
+            hn.copy_from_slice(&h[(lo + dil) * r..(hi + dil) * r]);
+            matmul_st(hn, true, View::new(a, m, d), View::new(&p[li.residual..], d, r));
+            if let Some(b) = li.residual_bias {
+                add_row_bias(hn, &p[b..b + r]);
             }
-        }
-        // Residual: h'[i] = h[i+d] + a·Wr + br.
-        let h_next = &mut h_hi[0];
-        h_next.copy_from_slice(&h[dil * r..(dil + n) * r]);
-        matmul(
-            h_next,
-            true,
-            View::new(a, n, d),
-            View::new(&p[li.residual..], d, r),
-        );
-        if let Some(b) = li.residual_bias {
-            add_row_bias(h_next, &p[b..b + r]);
-        }
-        // Skip over the output rows.
-        matmul(
-            &mut ws.skip,
-            true,
-            View::new(&a[(n - t_out) * d..], t_out, d),
-            View::new(&p[li.skip..], d, s),
-        );
-        if let Some(b) = li.skip_bias {
-            add_row_bias(&mut ws.skip, &p[b..b + s]);
-        }
-    }
-
-    // Head, chunk by chunk; on the way back `skip` becomes d(loss)/d(skip).
-    let mut stats = PassStats::default();
-    let targets = &x[n_in + 1 - t_out..];
-    let mut start = 0;
-    while start < t_out {
-        let m = HEAD_CHUNK.min(t_out - start);
-        let skip = &mut ws.skip[start * s..(start + m) * s];
-        // y1 = relu(skip), in place (skip's sign is all backward needs).
-        for v in skip.iter_mut() {
-            *v = v.max(0.0);
-        }
-        let y2 = &mut ws.y2[..m * hc];
-        matmul(
-            y2,
-            false,
-            View::new(skip, m, s),
-            View::new(&p[lay.head1..], s, hc),
-        );
-        if let Some(b) = lay.head1_bias {
-            add_row_bias(y2, &p[b..b + hc]);
-        }
-        y2.iter_mut().for_each(|v| *v = v.max(0.0));
-        let probs = &mut ws.probs[..m * q];
-        matmul(
-            probs,
-            false,
-            View::new(y2, m, hc),
-            View::new(&p[lay.head2..], hc, q),
-        );
-        if let Some(b) = lay.head2_bias {
-            add_row_bias(probs, &p[b..b + q]);
-        }
-        // Softmax cross-entropy; probs becomes d(loss)/d(logits) · scale.
-        for (i, row) in probs.chunks_exact_mut(q).enumerate() {
-            let target = targets[start + i] as usize;
-            let (mut best, mut max) = (0usize, f32::NEG_INFINITY);
-            for (k, &v) in row.iter().enumerate() {
-                if v > max {
-                    max = v;
-                    best = k;
+            let (so, se) = (lo.max(first_out), hi);
+            if so < se {
+                // SAFETY: output rows so..se are this part's.
+                let sk = unsafe { skip.get(so - first_out, se - first_out, s) };
+                matmul_st(sk, true, View::new(&a[(so - lo) * d..], se - so, d), View::new(&p[li.skip..], d, s));
+                if let Some(b) = li.skip_bias {
+                    add_row_bias(sk, &p[b..b + s]);
                 }
             }
-            let mut sum = 0f32;
-            for v in row.iter_mut() {
-                *v = math::exp(*v - max);
-                sum += *v;
-            }
-            let inv = 1.0 / sum;
-            stats.loss_sum -= ((row[target] * inv).max(1e-30) as f64).ln();
-            stats.correct += (best == target) as usize;
-            for v in row.iter_mut() {
-                *v *= inv * grad_scale;
-            }
-            row[target] -= grad_scale;
-        }
-        stats.count += m;
-        // Back through the head.
-        matmul(
-            &mut grads[lay.head2..],
-            true,
-            View::new(y2, m, hc).t(),
-            View::new(probs, m, q),
-        );
-        if let Some(b) = lay.head2_bias {
-            add_col_sums(&mut grads[b..b + q], probs);
-        }
-        let dy2 = &mut ws.dy2[..m * hc];
-        matmul(
-            dy2,
-            false,
-            View::new(probs, m, q),
-            View::new(&p[lay.head2..], hc, q).t(),
-        );
-        for (g, y) in dy2.iter_mut().zip(y2.iter()) {
-            if *y <= 0.0 {
-                *g = 0.0;
-            }
-        }
-        matmul(
-            &mut grads[lay.head1..],
-            true,
-            View::new(skip, m, s).t(),
-            View::new(dy2, m, hc),
-        );
-        if let Some(b) = lay.head1_bias {
-            add_col_sums(&mut grads[b..b + hc], dy2);
-        }
-        // d(skip) = dy2·W1ᵀ masked by relu(skip) > 0, written over skip.
-        let mut dskip = vec![0f32; m * s];
-        matmul(
-            &mut dskip,
-            false,
-            View::new(dy2, m, hc),
-            View::new(&p[lay.head1..], s, hc).t(),
-        );
-        for (sk, ds) in skip.iter_mut().zip(&dskip) {
-            *sk = if *sk > 0.0 { *ds } else { 0.0 };
-        }
-        start += m;
+        });
     }
-    let dskip = &ws.skip;
+
+    // Head, per part and chunk; `skip` becomes d(loss)/d(skip) on the way back.
+    let targets = &x[n_in + 1 - t_out..];
+    {
+        let skip = Rows::of(&mut ws.skip);
+        for_each_part(parts, |i| {
+            let (lo, hi) = part(t_out, parts, i);
+            let ts = scratch_of(i);
+            let mut start = lo;
+            while start < hi {
+                let m = HEAD_CHUNK.min(hi - start);
+                // SAFETY: rows start..start+m are this part's.
+                let sk = unsafe { skip.get(start, start + m, s) };
+                sk.iter_mut().for_each(|v| *v = v.max(0.0));
+                let y2 = &mut ts.y2[..m * hc];
+                matmul_st(y2, false, View::new(sk, m, s), View::new(&p[lay.head1..], s, hc));
+                if let Some(b) = lay.head1_bias {
+                    add_row_bias(y2, &p[b..b + hc]);
+                }
+                y2.iter_mut().for_each(|v| *v = v.max(0.0));
+                let probs = &mut ts.probs[..m * q];
+                matmul_st(probs, false, View::new(y2, m, hc), View::new(&p[lay.head2..], hc, q));
+                if let Some(b) = lay.head2_bias {
+                    add_row_bias(probs, &p[b..b + q]);
+                }
+                let (loss, correct) = kernels::softmax_xent(probs, q, &targets[start..start + m], grad_scale);
+                ts.stats.loss_sum += loss;
+                ts.stats.correct += correct;
+                ts.stats.count += m;
+                let g = &mut ts.grads;
+                matmul_st(&mut g[lay.head2..], true, View::new(y2, m, hc).t(), View::new(probs, m, q));
+                if let Some(b) = lay.head2_bias {
+                    add_col_sums(&mut g[b..b + q], probs);
+                }
+                let dy2 = &mut ts.dy2[..m * hc];
+                matmul_st(dy2, false, View::new(probs, m, q), View::new(&p[lay.head2..], hc, q).t());
+                dy2.iter_mut().zip(y2.iter()).for_each(|(g, y)| {
+                    if *y <= 0.0 {
+                        *g = 0.0
+                    }
+                });
+                matmul_st(&mut g[lay.head1..], true, View::new(sk, m, s).t(), View::new(dy2, m, hc));
+                if let Some(b) = lay.head1_bias {
+                    add_col_sums(&mut g[b..b + hc], dy2);
+                }
+                let dskip = &mut ts.dskip[..m * s];
+                matmul_st(dskip, false, View::new(dy2, m, hc), View::new(&p[lay.head1..], s, hc).t());
+                sk.iter_mut().zip(dskip.iter()).for_each(|(v, ds)| *v = if *v > 0.0 { *ds } else { 0.0 });
+                start += m;
+            }
+        });
+    }
 
     // Back through the layers. dh[cur] holds d(loss)/d(h_{l+1}); the last layer's residual
     // output feeds nothing.
@@ -488,138 +493,103 @@ pub fn forward_backward(
     for (l, li) in lay.layers.iter().enumerate().rev() {
         let dil = li.dilation;
         let n = rows[l + 1];
-        let n_prev = rows[l];
-        let act = &ws.act[l];
-        let h = &ws.h[l];
-        let a = &mut ws.a[..n * d];
-        for (arow, row) in a.chunks_exact_mut(d).zip(act.chunks_exact(d2)) {
-            for k in 0..d {
-                arow[k] = row[k] * row[d + k];
-            }
-        }
+        let first_out = n - t_out;
+        let act = &ws.act[l][..];
+        let h = &ws.h[l][..];
+        let dskip = &ws.skip[..];
         let (dh_a, dh_b) = ws.dh.split_at_mut(1);
-        let (dh_next, dh_prev) = if cur == 0 {
-            (&dh_a[0], &mut dh_b[0])
-        } else {
-            (&dh_b[0], &mut dh_a[0])
-        };
+        let (dh_next, dh_prev) = if cur == 0 { (&dh_a[0], &mut dh_b[0]) } else { (&dh_b[0], &mut dh_a[0]) };
         let dh_next = &dh_next[..n * r];
-        // da = dh_next·Wrᵀ (+ dskip·Wsᵀ on the output rows), built in dz's second half later.
-        let da = &mut ws.dz[..n * d2];
-        // Use the first n*d floats of dz as da scratch.
-        let (da, _) = da.split_at_mut(n * d);
-        matmul(
-            da,
-            false,
-            View::new(dh_next, n, r),
-            View::new(&p[li.residual..], d, r).t(),
-        );
-        matmul(
-            &mut da[(n - t_out) * d..],
-            true,
-            View::new(dskip, t_out, s),
-            View::new(&p[li.skip..], d, s).t(),
-        );
-        // Weight gradients of the residual and skip projections.
-        matmul(
-            &mut grads[li.residual..],
-            true,
-            View::new(a, n, d).t(),
-            View::new(dh_next, n, r),
-        );
-        if let Some(b) = li.residual_bias {
-            add_col_sums(&mut grads[b..b + r], dh_next);
-        }
-        matmul(
-            &mut grads[li.skip..],
-            true,
-            View::new(&a[(n - t_out) * d..], t_out, d).t(),
-            View::new(dskip, t_out, s),
-        );
-        if let Some(b) = li.skip_bias {
-            add_col_sums(&mut grads[b..b + s], dskip);
-        }
-        // Through the gate: dz = [da·σ·(1−t²) | da·t·σ·(1−σ)]. Rows are processed back to
-        // front so da (in dz's front) is read before its slot is overwritten.
-        let dz = &mut ws.dz[..n * d2];
-        for i in (0..n).rev() {
-            for k in (0..d).rev() {
-                let g = dz[i * d + k];
-                let t = act[i * d2 + k];
-                let sg = act[i * d2 + d + k];
-                dz[i * d2 + d + k] = g * t * sg * (1.0 - sg);
-                dz[i * d2 + k] = g * sg * (1.0 - t * t);
+        let dh_prev = Rows::of(&mut dh_prev[..rows[l] * r]);
+        let a_rows = Rows::of(&mut ws.a);
+        let da_rows = Rows::of(&mut ws.da);
+        let dz_rows = Rows::of(&mut ws.dz);
+        // Phase 1: per-row gradients, weight gradients, and the parts of d(h_l) that land on
+        // rows d.. (residual path and the new tap).
+        for_each_part(parts, |i| {
+            let (lo, hi) = part(n, parts, i);
+            let m = hi - lo;
+            let ts = scratch_of(i);
+            let g = &mut ts.grads;
+            // SAFETY: rows lo..hi of a, da, dz and rows lo+dil..hi+dil of dh_prev are this part's.
+            let (a, da, dz) = unsafe { (a_rows.get(lo, hi, d), da_rows.get(lo, hi, d), dz_rows.get(lo, hi, d2)) };
+            let act = &act[lo * d2..hi * d2];
+            for (arow, row) in a.chunks_exact_mut(d).zip(act.chunks_exact(d2)) {
+                for k in 0..d {
+                    arow[k] = row[k] * row[d + k];
+                }
             }
-        }
-        let dz = &ws.dz[..n * d2];
-        matmul(
-            &mut grads[li.filter_gate_old..],
-            true,
-            View::new(&h[..n * r], n, r).t(),
-            View::new(dz, n, d2),
-        );
-        matmul(
-            &mut grads[li.filter_gate_new..],
-            true,
-            View::new(&h[dil * r..], n, r).t(),
-            View::new(dz, n, d2),
-        );
-        if let Some(b) = li.filter_gate_bias {
-            add_col_sums(&mut grads[b..b + d2], dz);
-        }
-        if let (Some(wl), Some(local)) = (li.local, cond.local) {
-            let cl = c.local_condition_channels;
-            let off = n_in - n;
-            matmul(
-                &mut grads[wl..],
-                true,
-                View::new(&local[off * cl..], n, cl).t(),
-                View::new(dz, n, d2),
-            );
-        }
-        if let (Some(wg), Some(g)) = (li.global, cond.global) {
-            let mut colsum = vec![0f32; d2];
-            add_col_sums(&mut colsum, dz);
-            matmul(
-                &mut grads[wg..],
-                true,
-                View::new(g, 1, g.len()).t(),
-                View::new(&colsum, 1, d2),
-            );
-        }
-        // d(h_l): residual path and the new tap land on rows d.., the old tap on rows 0..n.
-        let dh_prev = &mut dh_prev[..n_prev * r];
-        dh_prev[..dil * r].fill(0.0);
-        dh_prev[dil * r..].copy_from_slice(dh_next);
-        matmul(
-            &mut dh_prev[dil * r..],
-            true,
-            View::new(dz, n, d2),
-            View::new(&p[li.filter_gate_new..], r, d2).t(),
-        );
-        matmul(
-            dh_prev,
-            true,
-            View::new(dz, n, d2),
-            View::new(&p[li.filter_gate_old..], r, d2).t(),
-        );
+            let dhn = &dh_next[lo * r..hi * r];
+            matmul_st(da, false, View::new(dhn, m, r), View::new(&p[li.residual..], d, r).t());
+            let (so, se) = (lo.max(first_out), hi);
+            if so < se {
+                let ds = &dskip[(so - first_out) * s..(se - first_out) * s];
+                matmul_st(&mut da[(so - lo) * d..], true, View::new(ds, se - so, s), View::new(&p[li.skip..], d, s).t());
+                matmul_st(&mut g[li.skip..], true, View::new(&a[(so - lo) * d..], se - so, d).t(), View::new(ds, se - so, s));
+                if let Some(b) = li.skip_bias {
+                    add_col_sums(&mut g[b..b + s], ds);
+                }
+            }
+            matmul_st(&mut g[li.residual..], true, View::new(a, m, d).t(), View::new(dhn, m, r));
+            if let Some(b) = li.residual_bias {
+                add_col_sums(&mut g[b..b + r], dhn);
+            }
+            kernels::gate_backward(act, da, dz, d);
+            matmul_st(&mut g[li.filter_gate_old..], true, View::new(&h[lo * r..], m, r).t(), View::new(dz, m, d2));
+            matmul_st(&mut g[li.filter_gate_new..], true, View::new(&h[(lo + dil) * r..], m, r).t(), View::new(dz, m, d2));
+            ts.colsum.fill(0.0);
+            add_col_sums(&mut ts.colsum, dz);
+            if let Some(b) = li.filter_gate_bias {
+                g[b..b + d2].iter_mut().zip(&ts.colsum).for_each(|(x, v)| *x += v);
+            }
+            if let (Some(wl), Some(local)) = (li.local, cond.local) {
+                let cl = c.local_condition_channels;
+                let off = n_in - n + lo;
+                matmul_st(&mut g[wl..], true, View::new(&local[off * cl..], m, cl).t(), View::new(dz, m, d2));
+            }
+            if let (Some(wg), Some(gv)) = (li.global, cond.global) {
+                matmul_st(&mut g[wg..], true, View::new(gv, 1, gv.len()).t(), View::new(&ts.colsum, 1, d2));
+            }
+            // SAFETY: rows lo+dil..hi+dil of dh_prev are this part's in this phase.
+            let out = unsafe { dh_prev.get(lo + dil, hi + dil, r) };
+            out.copy_from_slice(dhn);
+            matmul_st(out, true, View::new(dz, m, d2), View::new(&p[li.filter_gate_new..], r, d2).t());
+        });
+        // Phase 2: the old tap lands on rows 0..n; rows 0..dil had nothing from phase 1.
+        // SAFETY: no part is running.
+        unsafe { dh_prev.get(0, dil, r) }.fill(0.0);
+        let dz_all = &ws.dz[..n * d2];
+        for_each_part(parts, |i| {
+            let (lo, hi) = part(n, parts, i);
+            // SAFETY: rows lo..hi of dh_prev are this part's in this phase.
+            let out = unsafe { dh_prev.get(lo, hi, r) };
+            matmul_st(out, true, View::new(&dz_all[lo * d2..], hi - lo, d2), View::new(&p[li.filter_gate_old..], r, d2).t());
+        });
         cur = 1 - cur;
     }
 
-    // Embedding gradients.
+    // Embedding gradients (rows scatter into table rows: done on one thread).
     let dh0 = &ws.dh[cur][..rows[0] * r];
+    let g = &mut ws.threads[0].grads;
     for i in 0..rows[0] {
         let (a, b) = (x[i] as usize, x[i + 1] as usize);
-        let g = &dh0[i * r..(i + 1) * r];
+        let gr = &dh0[i * r..(i + 1) * r];
         for k in 0..r {
-            grads[lay.embed_old + a * r + k] += g[k];
-            grads[lay.embed_new + b * r + k] += g[k];
+            g[lay.embed_old + a * r + k] += gr[k];
+            g[lay.embed_new + b * r + k] += gr[k];
         }
         if let Some(bo) = lay.embed_bias {
             for k in 0..r {
-                grads[bo + k] += g[k];
+                g[bo + k] += gr[k];
             }
         }
+    }
+    let mut stats = PassStats::default();
+    for t in &ws.threads {
+        grads.iter_mut().zip(&t.grads).for_each(|(a, b)| *a += b);
+        stats.loss_sum += t.stats.loss_sum;
+        stats.correct += t.stats.correct;
+        stats.count += t.stats.count;
     }
     stats
 }
