@@ -201,6 +201,8 @@ pub struct Workspace {
     dh: [Vec<f32>; 2],
     zbias: Vec<f32>,
     threads: Vec<ThreadScratch>,
+    /// When non-empty (`outputs × classes`), the next pass copies its logits here.
+    pub logits: Vec<f32>,
 }
 
 impl Workspace {
@@ -241,8 +243,15 @@ impl Workspace {
                     stats: PassStats::default(),
                 })
                 .collect(),
+            logits: Vec::new(),
             rows,
         }
+    }
+
+    /// Makes every following pass keep its logits in [`Workspace::logits`] (for checks
+    /// against reference implementations).
+    pub fn capture_logits(&mut self, c: &Config) {
+        self.logits = vec![0.0; self.outputs * c.quantization_channels];
     }
 }
 
@@ -438,6 +447,7 @@ pub fn forward_backward(
     let targets = &x[n_in + 1 - t_out..];
     {
         let skip = Rows::of(&mut ws.skip);
+        let capture = if ws.logits.is_empty() { None } else { Some(Rows::of(&mut ws.logits)) };
         for_each_part(parts, |i| {
             let (lo, hi) = part(t_out, parts, i);
             let ts = scratch_of(i);
@@ -457,6 +467,10 @@ pub fn forward_backward(
                 matmul_st(probs, false, View::new(y2, m, hc), View::new(&p[lay.head2..], hc, q));
                 if let Some(b) = lay.head2_bias {
                     add_row_bias(probs, &p[b..b + q]);
+                }
+                if let Some(cap) = capture {
+                    // SAFETY: rows start..start+m are this part's.
+                    unsafe { cap.get(start, start + m, q) }.copy_from_slice(probs);
                 }
                 let (loss, correct) = kernels::softmax_xent(probs, q, &targets[start..start + m], grad_scale);
                 ts.stats.loss_sum += loss;
