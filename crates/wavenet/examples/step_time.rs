@@ -1,38 +1,46 @@
-//! Median milliseconds of one forward+backward pass (no optimizer) for a preset.
+//! Median milliseconds of one training step (forward + backward + clipping + Adam) for a
+//! preset, on random data, with the GEMM FLOP rate.
 //! Usage: cargo run --release -p photophone-wavenet --example step_time -- [small|ibab|tiny] [STEPS]
-use photophone_wavenet::{forward_backward, Conditioning, Config, Model, Workspace};
+use photophone_wavenet::{Adam, Config, Dataset, Model, Trainer};
 use std::time::Instant;
+
+/// Multiply-adds of the GEMMs in one forward pass over a window with `t` outputs.
+fn forward_macs(c: &Config, t: usize) -> f64 {
+    let (r, d, s, h, q) =
+        (c.residual_channels, c.dilation_channels, c.skip_channels, c.head_channels, c.quantization_channels);
+    let mut rows = t + c.receptive_field() - 2;
+    let mut macs = 0.0;
+    for &dil in &c.dilations {
+        rows -= dil;
+        macs += rows as f64 * (2.0 * r as f64 * 2.0 * d as f64 + d as f64 * r as f64) + t as f64 * (d * s) as f64;
+    }
+    macs + t as f64 * (s * h + h * q) as f64
+}
 
 fn main() {
     let preset = std::env::args().nth(1).unwrap_or_else(|| "small".into());
     let steps: usize = std::env::args().nth(2).map(|s| s.parse().unwrap()).unwrap_or(5);
     let config = Config::preset(&preset).expect("preset");
+    let clip: Vec<u32> =
+        (0..config.sample_size + 10).map(|i| ((i * 31 + i / 7) % config.quantization_channels) as u32).collect();
+    let data = Dataset::new(vec![clip], config.receptive_field(), config.sample_size, 128).unwrap();
     let model = Model::new(config.clone(), 1);
-    let mut ws = Workspace::new(&config, config.sample_size);
-    let x: Vec<u32> = (0..=ws.inputs)
-        .map(|i| ((i * 31 + i / 7) % config.quantization_channels) as u32)
-        .collect();
-    let mut grads = vec![0f32; model.num_params()];
+    let n = model.num_params();
+    let mut trainer = Trainer::new(model, Adam::new(n), &data, 1e-3, 1, 1, 0);
     let mut times = Vec::new();
     for _ in 0..steps + 1 {
-        grads.fill(0.0);
         let t = Instant::now();
-        forward_backward(
-            &model,
-            &mut ws,
-            &x,
-            Conditioning::default(),
-            &mut grads,
-            1.0 / config.sample_size as f32,
-        );
+        trainer.step(&data).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.remove(0);
     times.sort_by(f64::total_cmp);
+    let ms = times[times.len() / 2];
+    // Backward does two GEMMs per forward GEMM (input and weight gradients).
+    let gflop = 3.0 * 2.0 * forward_macs(&config, data.outputs) / 1e9;
     println!(
-        "{preset}: median {:.1} ms per forward+backward ({} params, window {})",
-        times[times.len() / 2],
-        model.num_params(),
-        config.sample_size
+        "photophone {preset}: median {ms:.1} ms/step ({} threads), {gflop:.1} GFLOP/step, {:.0} GFLOP/s overall",
+        rayon::current_num_threads(),
+        gflop / (ms / 1e3)
     );
 }

@@ -23,10 +23,15 @@ fn gate_forward_impl(z: &mut [f32], bias: &[f32], a: &mut [f32], d: usize) {
 }
 
 #[inline(always)]
-fn gate_backward_impl(act: &[f32], da: &[f32], dz: &mut [f32], d: usize) {
-    for ((row, darow), dzrow) in act.chunks_exact(2 * d).zip(da.chunks_exact(d)).zip(dz.chunks_exact_mut(2 * d)) {
+fn gate_backward_impl(act: &[f32], da: &[f32], dz: &mut [f32], a: &mut [f32], d: usize) {
+    for (((row, darow), dzrow), arow) in
+        act.chunks_exact(2 * d).zip(da.chunks_exact(d)).zip(dz.chunks_exact_mut(2 * d)).zip(a.chunks_exact_mut(d))
+    {
         let (t, s) = row.split_at(d);
         let (dzf, dzg) = dzrow.split_at_mut(d);
+        for ((o, t), s) in arow.iter_mut().zip(t).zip(s) {
+            *o = t * s;
+        }
         for (((o, g), t), s) in dzf.iter_mut().zip(darow).zip(t).zip(s) {
             *o = g * s * (1.0 - t * t);
         }
@@ -68,8 +73,8 @@ mod v3 {
         super::gate_forward_impl(z, bias, a, d)
     }
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn gate_backward(act: &[f32], da: &[f32], dz: &mut [f32], d: usize) {
-        super::gate_backward_impl(act, da, dz, d)
+    pub unsafe fn gate_backward(act: &[f32], da: &[f32], dz: &mut [f32], a: &mut [f32], d: usize) {
+        super::gate_backward_impl(act, da, dz, a, d)
     }
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn softmax_xent(logits: &mut [f32], q: usize, targets: &[u32], scale: f32) -> (f64, usize) {
@@ -100,14 +105,15 @@ pub fn gate_forward(z: &mut [f32], bias: &[f32], a: &mut [f32], d: usize) {
     gate_forward_impl(z, bias, a, d)
 }
 
-/// `dz = [da ⊙ σ ⊙ (1 − t²) | da ⊙ t ⊙ σ ⊙ (1 − σ)]` from stored `act = [t | σ]`.
-pub fn gate_backward(act: &[f32], da: &[f32], dz: &mut [f32], d: usize) {
+/// `dz = [da ⊙ σ ⊙ (1 − t²) | da ⊙ t ⊙ σ ⊙ (1 − σ)]` from stored `act = [t | σ]`, and
+/// the gate output `a = t ⊙ σ` again (cheaper to recompute than to keep).
+pub fn gate_backward(act: &[f32], da: &[f32], dz: &mut [f32], a: &mut [f32], d: usize) {
     #[cfg(target_arch = "x86_64")]
     if has_v3() {
         // SAFETY: the CPU supports AVX2 and FMA (checked above).
-        return unsafe { v3::gate_backward(act, da, dz, d) };
+        return unsafe { v3::gate_backward(act, da, dz, a, d) };
     }
-    gate_backward_impl(act, da, dz, d)
+    gate_backward_impl(act, da, dz, a, d)
 }
 
 /// Returns (summed loss in nats, correct arg-max predictions).

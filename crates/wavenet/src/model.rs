@@ -426,10 +426,13 @@ pub fn forward_backward(
                 matmul_st(z, true, View::new(&local[off * cl..], m, cl), View::new(&p[wl..], cl, d2));
             }
             kernels::gate_forward(z, zbias, a, d);
-            hn.copy_from_slice(&h[(lo + dil) * r..(hi + dil) * r]);
-            matmul_st(hn, true, View::new(a, m, d), View::new(&p[li.residual..], d, r));
-            if let Some(b) = li.residual_bias {
-                add_row_bias(hn, &p[b..b + r]);
+            // The last layer's residual output feeds nothing (as in ibab's model): skip it.
+            if l + 1 < lay.layers.len() {
+                hn.copy_from_slice(&h[(lo + dil) * r..(hi + dil) * r]);
+                matmul_st(hn, true, View::new(a, m, d), View::new(&p[li.residual..], d, r));
+                if let Some(b) = li.residual_bias {
+                    add_row_bias(hn, &p[b..b + r]);
+                }
             }
             let (so, se) = (lo.max(first_out), hi);
             if so < se {
@@ -528,27 +531,33 @@ pub fn forward_backward(
             // SAFETY: rows lo..hi of a, da, dz and rows lo+dil..hi+dil of dh_prev are this part's.
             let (a, da, dz) = unsafe { (a_rows.get(lo, hi, d), da_rows.get(lo, hi, d), dz_rows.get(lo, hi, d2)) };
             let act = &act[lo * d2..hi * d2];
-            for (arow, row) in a.chunks_exact_mut(d).zip(act.chunks_exact(d2)) {
-                for k in 0..d {
-                    arow[k] = row[k] * row[d + k];
-                }
-            }
             let dhn = &dh_next[lo * r..hi * r];
-            matmul_st(da, false, View::new(dhn, m, r), View::new(&p[li.residual..], d, r).t());
+            let last = l + 1 == lay.layers.len();
+            // da = dh_next·Wrᵀ (+ dskip·Wsᵀ on the output rows); then one fused pass gives
+            // dz and a; then the weight gradients that need a.
+            if last {
+                da.fill(0.0);
+            } else {
+                matmul_st(da, false, View::new(dhn, m, r), View::new(&p[li.residual..], d, r).t());
+            }
             let (so, se) = (lo.max(first_out), hi);
+            let ds = if so < se { &dskip[(so - first_out) * s..(se - first_out) * s] } else { &dskip[..0] };
             if so < se {
-                let ds = &dskip[(so - first_out) * s..(se - first_out) * s];
                 matmul_st(&mut da[(so - lo) * d..], true, View::new(ds, se - so, s), View::new(&p[li.skip..], d, s).t());
+            }
+            kernels::gate_backward(act, da, dz, a, d);
+            if so < se {
                 matmul_st(&mut g[li.skip..], true, View::new(&a[(so - lo) * d..], se - so, d).t(), View::new(ds, se - so, s));
                 if let Some(b) = li.skip_bias {
                     add_col_sums(&mut g[b..b + s], ds);
                 }
             }
-            matmul_st(&mut g[li.residual..], true, View::new(a, m, d).t(), View::new(dhn, m, r));
-            if let Some(b) = li.residual_bias {
-                add_col_sums(&mut g[b..b + r], dhn);
+            if !last {
+                matmul_st(&mut g[li.residual..], true, View::new(a, m, d).t(), View::new(dhn, m, r));
+                if let Some(b) = li.residual_bias {
+                    add_col_sums(&mut g[b..b + r], dhn);
+                }
             }
-            kernels::gate_backward(act, da, dz, d);
             matmul_st(&mut g[li.filter_gate_old..], true, View::new(&h[lo * r..], m, r).t(), View::new(dz, m, d2));
             matmul_st(&mut g[li.filter_gate_new..], true, View::new(&h[(lo + dil) * r..], m, r).t(), View::new(dz, m, d2));
             ts.colsum.fill(0.0);
