@@ -192,7 +192,14 @@ pub struct Workspace {
     pub inputs: usize,
     pub outputs: usize,
     rows: Vec<usize>,
-    h: Vec<Vec<f32>>,
+    /// Two layer-input buffers used in turn: h_l lives in `h[l % 2]`. Backward rebuilds each
+    /// h_l from h_{l+1} (h_l[d..] = h_{l+1} − residual_l) instead of keeping all of them,
+    /// which keeps an `ibab` step under 2 GB.
+    h: [Vec<f32>; 2],
+    /// The first `dilation` rows of every h_l, which the residual path does not carry.
+    h_heads: Vec<Vec<f32>>,
+    /// Residual recomputation scratch.
+    rtmp: Vec<f32>,
     act: Vec<Vec<f32>>,
     a: Vec<f32>,
     da: Vec<f32>,
@@ -224,7 +231,9 @@ impl Workspace {
         Workspace {
             inputs,
             outputs,
-            h: rows.iter().map(|&n| vec![0.0; n * r]).collect(),
+            h: [vec![0.0; rows[0] * r], vec![0.0; rows[0] * r]],
+            h_heads: c.dilations.iter().map(|&dil| vec![0.0; dil * r]).collect(),
+            rtmp: vec![0.0; rows[1] * r],
             act: rows[1..].iter().map(|&n| vec![0.0; n * 2 * d]).collect(),
             a: vec![0.0; rows[1] * d],
             da: vec![0.0; rows[1] * d],
@@ -405,9 +414,11 @@ pub fn forward_backward(
             ws.zbias.iter_mut().zip(&gz).for_each(|(z, v)| *z += v);
         }
         let zbias = &ws.zbias;
-        let (h_lo, h_hi) = ws.h.split_at_mut(l + 1);
-        let h = &h_lo[l][..];
-        let h_next = Rows::of(&mut h_hi[0]);
+        let (h0, h1) = ws.h.split_at_mut(1);
+        let (h, h_next) = if l % 2 == 0 { (&h0[0], &mut h1[0]) } else { (&h1[0], &mut h0[0]) };
+        let h = &h[..rows[l] * r];
+        ws.h_heads[l].copy_from_slice(&h[..dil * r]);
+        let h_next = Rows::of(&mut h_next[..n * r]);
         let act = Rows::of(&mut ws.act[l]);
         let a_rows = Rows::of(&mut ws.a);
         let skip = Rows::of(&mut ws.skip);
@@ -512,7 +523,7 @@ pub fn forward_backward(
         let n = rows[l + 1];
         let first_out = n - t_out;
         let act = &ws.act[l][..];
-        let h = &ws.h[l][..];
+        let h = &ws.h[l % 2][..rows[l] * r];
         let dskip = &ws.skip[..];
         let (dh_a, dh_b) = ws.dh.split_at_mut(1);
         let (dh_next, dh_prev) = if cur == 0 { (&dh_a[0], &mut dh_b[0]) } else { (&dh_b[0], &mut dh_a[0]) };
@@ -589,6 +600,36 @@ pub fn forward_backward(
             matmul_st(out, true, View::new(&dz_all[lo * d2..], hi - lo, d2), View::new(&p[li.filter_gate_old..], r, d2).t());
         });
         cur = 1 - cur;
+        // Rebuild h_{l-1} from h_l for the next layer down.
+        if l > 0 {
+            let prev = &lay.layers[l - 1];
+            let pd = prev.dilation;
+            let (h0, h1) = ws.h.split_at_mut(1);
+            let (h_l, h_prev) = if l % 2 == 0 { (&h0[0], &mut h1[0]) } else { (&h1[0], &mut h0[0]) };
+            let h_l = &h_l[..n * r];
+            h_prev[..pd * r].copy_from_slice(&ws.h_heads[l - 1]);
+            let h_prev = Rows::of(&mut h_prev[..(n + pd) * r]);
+            let act_prev = &ws.act[l - 1][..];
+            let a_rows = Rows::of(&mut ws.a);
+            let r_rows = Rows::of(&mut ws.rtmp);
+            for_each_part(parts, |i| {
+                let (lo, hi) = part(n, parts, i);
+                // SAFETY: rows lo..hi of a and rtmp, rows pd+lo..pd+hi of h_prev are this part's.
+                let (a, rt, out) = unsafe { (a_rows.get(lo, hi, d), r_rows.get(lo, hi, r), h_prev.get(pd + lo, pd + hi, r)) };
+                for (arow, row) in a.chunks_exact_mut(d).zip(act_prev[lo * d2..hi * d2].chunks_exact(d2)) {
+                    for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
+                        *o = t * sg;
+                    }
+                }
+                matmul_st(rt, false, View::new(a, hi - lo, d), View::new(&p[prev.residual..], d, r));
+                if let Some(b) = prev.residual_bias {
+                    add_row_bias(rt, &p[b..b + r]);
+                }
+                for ((o, x), y) in out.iter_mut().zip(&h_l[lo * r..hi * r]).zip(rt.iter()) {
+                    *o = x - y;
+                }
+            });
+        }
     }
 
     // Embedding gradients (rows scatter into table rows: done on one thread).
