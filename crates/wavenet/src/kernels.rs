@@ -24,8 +24,11 @@ fn gate_forward_impl(z: &mut [f32], bias: &[f32], a: &mut [f32], d: usize) {
 
 #[inline(always)]
 fn gate_backward_impl(act: &[f32], da: &[f32], dz: &mut [f32], a: &mut [f32], d: usize) {
-    for (((row, darow), dzrow), arow) in
-        act.chunks_exact(2 * d).zip(da.chunks_exact(d)).zip(dz.chunks_exact_mut(2 * d)).zip(a.chunks_exact_mut(d))
+    for (((row, darow), dzrow), arow) in act
+        .chunks_exact(2 * d)
+        .zip(da.chunks_exact(d))
+        .zip(dz.chunks_exact_mut(2 * d))
+        .zip(a.chunks_exact_mut(d))
     {
         let (t, s) = row.split_at(d);
         let (dzf, dzg) = dzrow.split_at_mut(d);

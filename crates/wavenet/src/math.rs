@@ -79,7 +79,25 @@ pub fn matmul_st(c: &mut [f32], accumulate: bool, a: View, b: View) {
     gemm_into(c, accumulate, a, b, false)
 }
 
+/// GEMM work done so far: (floating-point operations, nanoseconds summed over calling
+/// threads). For benchmarks: the rate the GEMMs reach inside a training step.
+static GEMM_FLOP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static GEMM_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn gemm_counters() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (GEMM_FLOP.load(Relaxed), GEMM_NANOS.load(Relaxed))
+}
+
 fn gemm_into(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {
+    let started = std::time::Instant::now();
+    gemm_call(c, accumulate, a, b, threaded);
+    use std::sync::atomic::Ordering::Relaxed;
+    GEMM_FLOP.fetch_add(2 * (a.rows * a.cols * b.cols) as u64, Relaxed);
+    GEMM_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+}
+
+fn gemm_call(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {
     assert_eq!(a.cols, b.rows, "inner dimensions");
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert!(c.len() >= m * n, "output too small");
@@ -116,7 +134,11 @@ fn gemm_into(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) 
             false,
             false,
             false,
-            if threaded { parallelism(m, n, k) } else { Parallelism::None },
+            if threaded {
+                parallelism(m, n, k)
+            } else {
+                Parallelism::None
+            },
         );
     }
 }

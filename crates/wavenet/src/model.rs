@@ -171,6 +171,9 @@ pub struct PassStats {
     pub count: usize,
 }
 
+/// Largest total size of kept layer inputs; beyond it they are rebuilt in backward.
+const KEEP_INPUTS_BYTES: usize = 256 << 20;
+
 /// Rows of the head processed at once (keeps its buffers small).
 const HEAD_CHUNK: usize = 1024;
 
@@ -192,10 +195,11 @@ pub struct Workspace {
     pub inputs: usize,
     pub outputs: usize,
     rows: Vec<usize>,
-    /// Two layer-input buffers used in turn: h_l lives in `h[l % 2]`. Backward rebuilds each
-    /// h_l from h_{l+1} (h_l[d..] = h_{l+1} − residual_l) instead of keeping all of them,
-    /// which keeps an `ibab` step under 2 GB.
-    h: [Vec<f32>; 2],
+    /// Layer inputs. When they fit in [`KEEP_INPUTS_BYTES`], every h_l is kept (`h[l]`);
+    /// otherwise two buffers are used in turn (`h[l % 2]`) and backward rebuilds each h_l
+    /// from h_{l+1} (h_l[d..] = h_{l+1} − residual_l), which keeps an `ibab` step under 2 GB.
+    h: Vec<Vec<f32>>,
+    keep_inputs: bool,
     /// The first `dilation` rows of every h_l, which the residual path does not carry.
     h_heads: Vec<Vec<f32>>,
     /// Residual recomputation scratch.
@@ -228,10 +232,16 @@ impl Workspace {
         let (r, d, s) = (c.residual_channels, c.dilation_channels, c.skip_channels);
         let chunk = HEAD_CHUNK.min(outputs);
         let params = Layout::new(c).total;
+        let keep_inputs = rows.iter().map(|&n| n * r * 4).sum::<usize>() <= KEEP_INPUTS_BYTES;
         Workspace {
             inputs,
             outputs,
-            h: [vec![0.0; rows[0] * r], vec![0.0; rows[0] * r]],
+            h: if keep_inputs {
+                rows.iter().map(|&n| vec![0.0; n * r]).collect()
+            } else {
+                vec![vec![0.0; rows[0] * r], vec![0.0; rows[0] * r]]
+            },
+            keep_inputs,
             h_heads: c.dilations.iter().map(|&dil| vec![0.0; dil * r]).collect(),
             rtmp: vec![0.0; rows[1] * r],
             act: rows[1..].iter().map(|&n| vec![0.0; n * 2 * d]).collect(),
@@ -255,6 +265,15 @@ impl Workspace {
             logits: Vec::new(),
             rows,
         }
+    }
+
+    /// Switches to rebuilding layer inputs in backward (the large-model path) whatever the
+    /// size; for tests of that path on small models.
+    pub fn rebuilding_inputs(mut self) -> Workspace {
+        let r = self.h[0].len() / self.rows[0];
+        self.h = vec![vec![0.0; self.rows[0] * r], vec![0.0; self.rows[0] * r]];
+        self.keep_inputs = false;
+        self
     }
 
     /// Makes every following pass keep its logits in [`Workspace::logits`] (for checks
@@ -302,7 +321,10 @@ unsafe impl Sync for Rows {}
 
 impl Rows {
     fn of(v: &mut [f32]) -> Rows {
-        Rows { ptr: v.as_mut_ptr(), len: v.len() }
+        Rows {
+            ptr: v.as_mut_ptr(),
+            len: v.len(),
+        }
     }
     /// Rows `start..end` of width `w`.
     ///
@@ -353,15 +375,24 @@ pub fn forward_backward(
     let c = &model.config;
     let lay = &model.layout;
     let p = &model.params[..];
-    let (r, d, s, hc, q) =
-        (c.residual_channels, c.dilation_channels, c.skip_channels, c.head_channels, c.quantization_channels);
+    let (r, d, s, hc, q) = (
+        c.residual_channels,
+        c.dilation_channels,
+        c.skip_channels,
+        c.head_channels,
+        c.quantization_channels,
+    );
     let d2 = 2 * d;
     let n_in = ws.inputs;
     let t_out = ws.outputs;
     assert_eq!(x.len(), n_in + 1, "window length");
     assert_eq!(grads.len(), p.len());
     if let Some(l) = cond.local {
-        assert_eq!(l.len(), n_in * c.local_condition_channels, "local conditioning length");
+        assert_eq!(
+            l.len(),
+            n_in * c.local_condition_channels,
+            "local conditioning length"
+        );
     }
     if let Some(g) = cond.global {
         assert_eq!(g.len(), c.global_condition_channels, "global conditioning length");
@@ -410,14 +441,30 @@ pub fn forward_backward(
         if let (Some(wg), Some(g)) = (li.global, cond.global) {
             // Global conditioning is a per-window bias: g·Wg.
             let mut gz = vec![0f32; d2];
-            matmul(&mut gz, false, View::new(g, 1, g.len()), View::new(&p[wg..], g.len(), d2));
+            matmul(
+                &mut gz,
+                false,
+                View::new(g, 1, g.len()),
+                View::new(&p[wg..], g.len(), d2),
+            );
             ws.zbias.iter_mut().zip(&gz).for_each(|(z, v)| *z += v);
         }
         let zbias = &ws.zbias;
-        let (h0, h1) = ws.h.split_at_mut(1);
-        let (h, h_next) = if l % 2 == 0 { (&h0[0], &mut h1[0]) } else { (&h1[0], &mut h0[0]) };
+        let (hi_in, hi_out) = if ws.keep_inputs {
+            (l, l + 1)
+        } else {
+            (l % 2, (l + 1) % 2)
+        };
+        let (lo_buf, hi_buf) = ws.h.split_at_mut(hi_in.max(hi_out));
+        let (h, h_next) = if hi_in < hi_out {
+            (&lo_buf[hi_in], &mut hi_buf[0])
+        } else {
+            (&hi_buf[0], &mut lo_buf[hi_out])
+        };
         let h = &h[..rows[l] * r];
-        ws.h_heads[l].copy_from_slice(&h[..dil * r]);
+        if !ws.keep_inputs {
+            ws.h_heads[l].copy_from_slice(&h[..dil * r]);
+        }
         let h_next = Rows::of(&mut h_next[..n * r]);
         let act = Rows::of(&mut ws.act[l]);
         let a_rows = Rows::of(&mut ws.a);
@@ -429,12 +476,27 @@ pub fn forward_backward(
             // SAFETY: rows lo..hi of act, a and h_next, and the matching output rows of skip,
             // belong to this part.
             let (z, a, hn) = unsafe { (act.get(lo, hi, d2), a_rows.get(lo, hi, d), h_next.get(lo, hi, r)) };
-            matmul_st(z, false, View::new(&h[lo * r..], m, r), View::new(&p[li.filter_gate_old..], r, d2));
-            matmul_st(z, true, View::new(&h[(lo + dil) * r..], m, r), View::new(&p[li.filter_gate_new..], r, d2));
+            matmul_st(
+                z,
+                false,
+                View::new(&h[lo * r..], m, r),
+                View::new(&p[li.filter_gate_old..], r, d2),
+            );
+            matmul_st(
+                z,
+                true,
+                View::new(&h[(lo + dil) * r..], m, r),
+                View::new(&p[li.filter_gate_new..], r, d2),
+            );
             if let (Some(wl), Some(local)) = (li.local, cond.local) {
                 let cl = c.local_condition_channels;
                 let off = n_in - n + lo;
-                matmul_st(z, true, View::new(&local[off * cl..], m, cl), View::new(&p[wl..], cl, d2));
+                matmul_st(
+                    z,
+                    true,
+                    View::new(&local[off * cl..], m, cl),
+                    View::new(&p[wl..], cl, d2),
+                );
             }
             kernels::gate_forward(z, zbias, a, d);
             // The last layer's residual output feeds nothing (as in ibab's model): skip it.
@@ -449,7 +511,12 @@ pub fn forward_backward(
             if so < se {
                 // SAFETY: output rows so..se are this part's.
                 let sk = unsafe { skip.get(so - first_out, se - first_out, s) };
-                matmul_st(sk, true, View::new(&a[(so - lo) * d..], se - so, d), View::new(&p[li.skip..], d, s));
+                matmul_st(
+                    sk,
+                    true,
+                    View::new(&a[(so - lo) * d..], se - so, d),
+                    View::new(&p[li.skip..], d, s),
+                );
                 if let Some(b) = li.skip_bias {
                     add_row_bias(sk, &p[b..b + s]);
                 }
@@ -461,7 +528,11 @@ pub fn forward_backward(
     let targets = &x[n_in + 1 - t_out..];
     {
         let skip = Rows::of(&mut ws.skip);
-        let capture = if ws.logits.is_empty() { None } else { Some(Rows::of(&mut ws.logits)) };
+        let capture = if ws.logits.is_empty() {
+            None
+        } else {
+            Some(Rows::of(&mut ws.logits))
+        };
         for_each_part(parts, |i| {
             let (lo, hi) = part(t_out, parts, i);
             let ts = scratch_of(i);
@@ -478,7 +549,12 @@ pub fn forward_backward(
                 }
                 y2.iter_mut().for_each(|v| *v = v.max(0.0));
                 let probs = &mut ts.probs[..m * q];
-                matmul_st(probs, false, View::new(y2, m, hc), View::new(&p[lay.head2..], hc, q));
+                matmul_st(
+                    probs,
+                    false,
+                    View::new(y2, m, hc),
+                    View::new(&p[lay.head2..], hc, q),
+                );
                 if let Some(b) = lay.head2_bias {
                     add_row_bias(probs, &p[b..b + q]);
                 }
@@ -491,24 +567,46 @@ pub fn forward_backward(
                 ts.stats.correct += correct;
                 ts.stats.count += m;
                 let g = &mut ts.grads;
-                matmul_st(&mut g[lay.head2..], true, View::new(y2, m, hc).t(), View::new(probs, m, q));
+                matmul_st(
+                    &mut g[lay.head2..],
+                    true,
+                    View::new(y2, m, hc).t(),
+                    View::new(probs, m, q),
+                );
                 if let Some(b) = lay.head2_bias {
                     add_col_sums(&mut g[b..b + q], probs);
                 }
                 let dy2 = &mut ts.dy2[..m * hc];
-                matmul_st(dy2, false, View::new(probs, m, q), View::new(&p[lay.head2..], hc, q).t());
+                matmul_st(
+                    dy2,
+                    false,
+                    View::new(probs, m, q),
+                    View::new(&p[lay.head2..], hc, q).t(),
+                );
                 dy2.iter_mut().zip(y2.iter()).for_each(|(g, y)| {
                     if *y <= 0.0 {
                         *g = 0.0
                     }
                 });
-                matmul_st(&mut g[lay.head1..], true, View::new(sk, m, s).t(), View::new(dy2, m, hc));
+                matmul_st(
+                    &mut g[lay.head1..],
+                    true,
+                    View::new(sk, m, s).t(),
+                    View::new(dy2, m, hc),
+                );
                 if let Some(b) = lay.head1_bias {
                     add_col_sums(&mut g[b..b + hc], dy2);
                 }
                 let dskip = &mut ts.dskip[..m * s];
-                matmul_st(dskip, false, View::new(dy2, m, hc), View::new(&p[lay.head1..], s, hc).t());
-                sk.iter_mut().zip(dskip.iter()).for_each(|(v, ds)| *v = if *v > 0.0 { *ds } else { 0.0 });
+                matmul_st(
+                    dskip,
+                    false,
+                    View::new(dy2, m, hc),
+                    View::new(&p[lay.head1..], s, hc).t(),
+                );
+                sk.iter_mut()
+                    .zip(dskip.iter())
+                    .for_each(|(v, ds)| *v = if *v > 0.0 { *ds } else { 0.0 });
                 start += m;
             }
         });
@@ -523,10 +621,14 @@ pub fn forward_backward(
         let n = rows[l + 1];
         let first_out = n - t_out;
         let act = &ws.act[l][..];
-        let h = &ws.h[l % 2][..rows[l] * r];
+        let h = &ws.h[if ws.keep_inputs { l } else { l % 2 }][..rows[l] * r];
         let dskip = &ws.skip[..];
         let (dh_a, dh_b) = ws.dh.split_at_mut(1);
-        let (dh_next, dh_prev) = if cur == 0 { (&dh_a[0], &mut dh_b[0]) } else { (&dh_b[0], &mut dh_a[0]) };
+        let (dh_next, dh_prev) = if cur == 0 {
+            (&dh_a[0], &mut dh_b[0])
+        } else {
+            (&dh_b[0], &mut dh_a[0])
+        };
         let dh_next = &dh_next[..n * r];
         let dh_prev = Rows::of(&mut dh_prev[..rows[l] * r]);
         let a_rows = Rows::of(&mut ws.a);
@@ -540,7 +642,13 @@ pub fn forward_backward(
             let ts = scratch_of(i);
             let g = &mut ts.grads;
             // SAFETY: rows lo..hi of a, da, dz and rows lo+dil..hi+dil of dh_prev are this part's.
-            let (a, da, dz) = unsafe { (a_rows.get(lo, hi, d), da_rows.get(lo, hi, d), dz_rows.get(lo, hi, d2)) };
+            let (a, da, dz) = unsafe {
+                (
+                    a_rows.get(lo, hi, d),
+                    da_rows.get(lo, hi, d),
+                    dz_rows.get(lo, hi, d2),
+                )
+            };
             let act = &act[lo * d2..hi * d2];
             let dhn = &dh_next[lo * r..hi * r];
             let last = l + 1 == lay.layers.len();
@@ -549,28 +657,62 @@ pub fn forward_backward(
             if last {
                 da.fill(0.0);
             } else {
-                matmul_st(da, false, View::new(dhn, m, r), View::new(&p[li.residual..], d, r).t());
+                matmul_st(
+                    da,
+                    false,
+                    View::new(dhn, m, r),
+                    View::new(&p[li.residual..], d, r).t(),
+                );
             }
             let (so, se) = (lo.max(first_out), hi);
-            let ds = if so < se { &dskip[(so - first_out) * s..(se - first_out) * s] } else { &dskip[..0] };
+            let ds = if so < se {
+                &dskip[(so - first_out) * s..(se - first_out) * s]
+            } else {
+                &dskip[..0]
+            };
             if so < se {
-                matmul_st(&mut da[(so - lo) * d..], true, View::new(ds, se - so, s), View::new(&p[li.skip..], d, s).t());
+                matmul_st(
+                    &mut da[(so - lo) * d..],
+                    true,
+                    View::new(ds, se - so, s),
+                    View::new(&p[li.skip..], d, s).t(),
+                );
             }
             kernels::gate_backward(act, da, dz, a, d);
             if so < se {
-                matmul_st(&mut g[li.skip..], true, View::new(&a[(so - lo) * d..], se - so, d).t(), View::new(ds, se - so, s));
+                matmul_st(
+                    &mut g[li.skip..],
+                    true,
+                    View::new(&a[(so - lo) * d..], se - so, d).t(),
+                    View::new(ds, se - so, s),
+                );
                 if let Some(b) = li.skip_bias {
                     add_col_sums(&mut g[b..b + s], ds);
                 }
             }
             if !last {
-                matmul_st(&mut g[li.residual..], true, View::new(a, m, d).t(), View::new(dhn, m, r));
+                matmul_st(
+                    &mut g[li.residual..],
+                    true,
+                    View::new(a, m, d).t(),
+                    View::new(dhn, m, r),
+                );
                 if let Some(b) = li.residual_bias {
                     add_col_sums(&mut g[b..b + r], dhn);
                 }
             }
-            matmul_st(&mut g[li.filter_gate_old..], true, View::new(&h[lo * r..], m, r).t(), View::new(dz, m, d2));
-            matmul_st(&mut g[li.filter_gate_new..], true, View::new(&h[(lo + dil) * r..], m, r).t(), View::new(dz, m, d2));
+            matmul_st(
+                &mut g[li.filter_gate_old..],
+                true,
+                View::new(&h[lo * r..], m, r).t(),
+                View::new(dz, m, d2),
+            );
+            matmul_st(
+                &mut g[li.filter_gate_new..],
+                true,
+                View::new(&h[(lo + dil) * r..], m, r).t(),
+                View::new(dz, m, d2),
+            );
             ts.colsum.fill(0.0);
             add_col_sums(&mut ts.colsum, dz);
             if let Some(b) = li.filter_gate_bias {
@@ -579,15 +721,30 @@ pub fn forward_backward(
             if let (Some(wl), Some(local)) = (li.local, cond.local) {
                 let cl = c.local_condition_channels;
                 let off = n_in - n + lo;
-                matmul_st(&mut g[wl..], true, View::new(&local[off * cl..], m, cl).t(), View::new(dz, m, d2));
+                matmul_st(
+                    &mut g[wl..],
+                    true,
+                    View::new(&local[off * cl..], m, cl).t(),
+                    View::new(dz, m, d2),
+                );
             }
             if let (Some(wg), Some(gv)) = (li.global, cond.global) {
-                matmul_st(&mut g[wg..], true, View::new(gv, 1, gv.len()).t(), View::new(&ts.colsum, 1, d2));
+                matmul_st(
+                    &mut g[wg..],
+                    true,
+                    View::new(gv, 1, gv.len()).t(),
+                    View::new(&ts.colsum, 1, d2),
+                );
             }
             // SAFETY: rows lo+dil..hi+dil of dh_prev are this part's in this phase.
             let out = unsafe { dh_prev.get(lo + dil, hi + dil, r) };
             out.copy_from_slice(dhn);
-            matmul_st(out, true, View::new(dz, m, d2), View::new(&p[li.filter_gate_new..], r, d2).t());
+            matmul_st(
+                out,
+                true,
+                View::new(dz, m, d2),
+                View::new(&p[li.filter_gate_new..], r, d2).t(),
+            );
         });
         // Phase 2: the old tap lands on rows 0..n; rows 0..dil had nothing from phase 1.
         // SAFETY: no part is running.
@@ -597,15 +754,24 @@ pub fn forward_backward(
             let (lo, hi) = part(n, parts, i);
             // SAFETY: rows lo..hi of dh_prev are this part's in this phase.
             let out = unsafe { dh_prev.get(lo, hi, r) };
-            matmul_st(out, true, View::new(&dz_all[lo * d2..], hi - lo, d2), View::new(&p[li.filter_gate_old..], r, d2).t());
+            matmul_st(
+                out,
+                true,
+                View::new(&dz_all[lo * d2..], hi - lo, d2),
+                View::new(&p[li.filter_gate_old..], r, d2).t(),
+            );
         });
         cur = 1 - cur;
-        // Rebuild h_{l-1} from h_l for the next layer down.
-        if l > 0 {
+        // Rebuild h_{l-1} from h_l for the next layer down (unless all inputs were kept).
+        if l > 0 && !ws.keep_inputs {
             let prev = &lay.layers[l - 1];
             let pd = prev.dilation;
             let (h0, h1) = ws.h.split_at_mut(1);
-            let (h_l, h_prev) = if l % 2 == 0 { (&h0[0], &mut h1[0]) } else { (&h1[0], &mut h0[0]) };
+            let (h_l, h_prev) = if l % 2 == 0 {
+                (&h0[0], &mut h1[0])
+            } else {
+                (&h1[0], &mut h0[0])
+            };
             let h_l = &h_l[..n * r];
             h_prev[..pd * r].copy_from_slice(&ws.h_heads[l - 1]);
             let h_prev = Rows::of(&mut h_prev[..(n + pd) * r]);
@@ -615,13 +781,27 @@ pub fn forward_backward(
             for_each_part(parts, |i| {
                 let (lo, hi) = part(n, parts, i);
                 // SAFETY: rows lo..hi of a and rtmp, rows pd+lo..pd+hi of h_prev are this part's.
-                let (a, rt, out) = unsafe { (a_rows.get(lo, hi, d), r_rows.get(lo, hi, r), h_prev.get(pd + lo, pd + hi, r)) };
-                for (arow, row) in a.chunks_exact_mut(d).zip(act_prev[lo * d2..hi * d2].chunks_exact(d2)) {
+                let (a, rt, out) = unsafe {
+                    (
+                        a_rows.get(lo, hi, d),
+                        r_rows.get(lo, hi, r),
+                        h_prev.get(pd + lo, pd + hi, r),
+                    )
+                };
+                for (arow, row) in a
+                    .chunks_exact_mut(d)
+                    .zip(act_prev[lo * d2..hi * d2].chunks_exact(d2))
+                {
                     for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
                         *o = t * sg;
                     }
                 }
-                matmul_st(rt, false, View::new(a, hi - lo, d), View::new(&p[prev.residual..], d, r));
+                matmul_st(
+                    rt,
+                    false,
+                    View::new(a, hi - lo, d),
+                    View::new(&p[prev.residual..], d, r),
+                );
                 if let Some(b) = prev.residual_bias {
                     add_row_bias(rt, &p[b..b + r]);
                 }
