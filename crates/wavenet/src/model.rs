@@ -186,6 +186,8 @@ struct ThreadScratch {
     dy2: Vec<f32>,
     dskip: Vec<f32>,
     colsum: Vec<f32>,
+    a_chunk: Vec<f32>,
+    colsum_s: Vec<f32>,
     stats: PassStats,
 }
 
@@ -259,6 +261,8 @@ impl Workspace {
                     dy2: vec![0.0; chunk * c.head_channels],
                     dskip: vec![0.0; chunk * s],
                     colsum: vec![0.0; 2 * d],
+                    a_chunk: vec![0.0; chunk * d],
+                    colsum_s: vec![0.0; s],
                     stats: PassStats::default(),
                 })
                 .collect(),
@@ -430,7 +434,6 @@ pub fn forward_backward(
         });
     }
 
-    ws.skip.fill(0.0);
     for (l, li) in lay.layers.iter().enumerate() {
         let dil = li.dilation;
         let n = rows[l + 1];
@@ -468,13 +471,10 @@ pub fn forward_backward(
         let h_next = Rows::of(&mut h_next[..n * r]);
         let act = Rows::of(&mut ws.act[l]);
         let a_rows = Rows::of(&mut ws.a);
-        let skip = Rows::of(&mut ws.skip);
-        let first_out = n - t_out;
         for_each_part(parts, |i| {
             let (lo, hi) = part(n, parts, i);
             let m = hi - lo;
-            // SAFETY: rows lo..hi of act, a and h_next, and the matching output rows of skip,
-            // belong to this part.
+            // SAFETY: rows lo..hi of act, a and h_next belong to this part.
             let (z, a, hn) = unsafe { (act.get(lo, hi, d2), a_rows.get(lo, hi, d), h_next.get(lo, hi, r)) };
             matmul_st(
                 z,
@@ -507,20 +507,6 @@ pub fn forward_backward(
                     add_row_bias(hn, &p[b..b + r]);
                 }
             }
-            let (so, se) = (lo.max(first_out), hi);
-            if so < se {
-                // SAFETY: output rows so..se are this part's.
-                let sk = unsafe { skip.get(so - first_out, se - first_out, s) };
-                matmul_st(
-                    sk,
-                    true,
-                    View::new(&a[(so - lo) * d..], se - so, d),
-                    View::new(&p[li.skip..], d, s),
-                );
-                if let Some(b) = li.skip_bias {
-                    add_row_bias(sk, &p[b..b + s]);
-                }
-            }
         });
     }
 
@@ -528,6 +514,16 @@ pub fn forward_backward(
     let targets = &x[n_in + 1 - t_out..];
     {
         let skip = Rows::of(&mut ws.skip);
+        let ws_act = &ws.act;
+        // Skip biases of all layers add up to one bias.
+        let skip_bias_sum: Option<Vec<f32>> = lay.layers[0].skip_bias.map(|_| {
+            let mut sum = vec![0f32; s];
+            for li in &lay.layers {
+                let b = li.skip_bias.expect("biases are all or none");
+                sum.iter_mut().zip(&p[b..b + s]).for_each(|(x, v)| *x += v);
+            }
+            sum
+        });
         let capture = if ws.logits.is_empty() {
             None
         } else {
@@ -541,6 +537,26 @@ pub fn forward_backward(
                 let m = HEAD_CHUNK.min(hi - start);
                 // SAFETY: rows start..start+m are this part's.
                 let sk = unsafe { skip.get(start, start + m, s) };
+                // The skip sum of these output rows over all layers, while the chunk stays in
+                // cache (summing layer by layer over all rows streams the whole T × S buffer
+                // through memory once per layer, which starved the GEMMs on `ibab`).
+                sk.fill(0.0);
+                for (l, li) in lay.layers.iter().enumerate() {
+                    let first = rows[l + 1] - t_out + start;
+                    let ach = &mut ts.a_chunk[..m * d];
+                    for (arow, row) in ach
+                        .chunks_exact_mut(d)
+                        .zip(ws_act[l][first * d2..(first + m) * d2].chunks_exact(d2))
+                    {
+                        for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
+                            *o = t * sg;
+                        }
+                    }
+                    matmul_st(sk, true, View::new(ach, m, d), View::new(&p[li.skip..], d, s));
+                }
+                if let Some(bias) = &skip_bias_sum {
+                    add_row_bias(sk, bias);
+                }
                 sk.iter_mut().for_each(|v| *v = v.max(0.0));
                 let y2 = &mut ts.y2[..m * hc];
                 matmul_st(y2, false, View::new(sk, m, s), View::new(&p[lay.head1..], s, hc));
@@ -607,6 +623,33 @@ pub fn forward_backward(
                 sk.iter_mut()
                     .zip(dskip.iter())
                     .for_each(|(v, ds)| *v = if *v > 0.0 { *ds } else { 0.0 });
+                // Skip weight gradients of every layer while this chunk of d(skip) is in cache.
+                ts.colsum_s.fill(0.0);
+                add_col_sums(&mut ts.colsum_s, sk);
+                for (l, li) in lay.layers.iter().enumerate() {
+                    let first = rows[l + 1] - t_out + start;
+                    let ach = &mut ts.a_chunk[..m * d];
+                    for (arow, row) in ach
+                        .chunks_exact_mut(d)
+                        .zip(ws_act[l][first * d2..(first + m) * d2].chunks_exact(d2))
+                    {
+                        for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
+                            *o = t * sg;
+                        }
+                    }
+                    matmul_st(
+                        &mut g[li.skip..],
+                        true,
+                        View::new(ach, m, d).t(),
+                        View::new(sk, m, s),
+                    );
+                    if let Some(b) = li.skip_bias {
+                        g[b..b + s]
+                            .iter_mut()
+                            .zip(&ts.colsum_s)
+                            .for_each(|(x, v)| *x += v);
+                    }
+                }
                 start += m;
             }
         });
@@ -679,17 +722,6 @@ pub fn forward_backward(
                 );
             }
             kernels::gate_backward(act, da, dz, a, d);
-            if so < se {
-                matmul_st(
-                    &mut g[li.skip..],
-                    true,
-                    View::new(&a[(so - lo) * d..], se - so, d).t(),
-                    View::new(ds, se - so, s),
-                );
-                if let Some(b) = li.skip_bias {
-                    add_col_sums(&mut g[b..b + s], ds);
-                }
-            }
             if !last {
                 matmul_st(
                     &mut g[li.residual..],
