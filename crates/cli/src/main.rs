@@ -1,6 +1,7 @@
 //! The `photophone` binary: a thin layer of argument parsing and file handling over the
 //! `photophone` library.
 
+mod generate;
 mod play;
 mod train;
 
@@ -81,6 +82,8 @@ enum Command {
     },
     /// Train a WaveNet on your own clips (resumable; Ctrl-C writes a checkpoint).
     Train(train::TrainArgs),
+    /// Generate raw audio from a trained WaveNet (fast generation; priming; variations).
+    Generate(generate::GenerateArgs),
     /// Play a photo's music on the default audio output.
     Play {
         photo: Option<PathBuf>,
@@ -156,7 +159,7 @@ fn resolution_for(style: Style) -> analysis::Resolution {
 }
 
 /// Checks up front that an output can be created, so no work is wasted on a doomed render.
-fn check_writable(path: &Path) -> Result<(), Failure> {
+pub fn check_writable(path: &Path) -> Result<(), Failure> {
     if path.is_dir() {
         return Err(Failure::file(path, "is a directory"));
     }
@@ -268,6 +271,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Train(args) => train::train(args),
+        Command::Generate(args) => generate::generate(args),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, resolution_for(opts.style))?;

@@ -43,7 +43,7 @@ pub struct TrainArgs {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Device {
+pub enum Device {
     Cpu,
     Cuda,
 }

@@ -315,3 +315,82 @@ fn train_writes_checkpoints_resumes_and_refuses_bad_input() {
         "failed runs leave no checkpoint"
     );
 }
+
+#[test]
+fn generate_from_a_trained_model_and_refuse_bad_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clip = d.join("tone.wav");
+    write_tone(&clip, 1.0, 11_025);
+    let model = d.join("model");
+    let o = bin()
+        .current_dir(d)
+        .args([
+            "train", "tone.wav", "--preset", "tiny", "--steps", "20", "--out", "model",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = bin()
+        .current_dir(d)
+        .args([
+            "generate",
+            "model",
+            "-o",
+            "gen.wav",
+            "--seconds",
+            "0.5",
+            "--count",
+            "2",
+            "--prime",
+            "tone.wav",
+            "--prime-seconds",
+            "0.1",
+            "--rate",
+            "16000",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    for k in 1..=2 {
+        let r = hound::WavReader::open(d.join(format!("gen-{k}.wav"))).unwrap();
+        assert_eq!(r.spec().sample_rate, 16_000);
+        assert!((r.duration() as i64 - 8_000).abs() <= 2, "{}", r.duration());
+    }
+    let gen = |args: &[&str]| {
+        let mut v = vec!["generate"];
+        v.extend_from_slice(args);
+        bin().current_dir(d).args(v).output().unwrap()
+    };
+    let one_line = |o: &Output, what: &str| {
+        let err = stderr(o);
+        assert!(!o.status.success(), "should fail: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(what), "expected {what:?} in: {err}");
+        assert!(!d.join("bad.wav").exists());
+    };
+    one_line(&gen(&["missing", "-o", "bad.wav"]), "missing");
+    std::fs::create_dir(d.join("notamodel")).unwrap();
+    one_line(
+        &gen(&["notamodel", "-o", "bad.wav"]),
+        "not a photophone model folder",
+    );
+    one_line(
+        &gen(&["model", "-o", "bad.wav", "--temperature=inf"]),
+        "--temperature",
+    );
+    one_line(
+        &gen(&[
+            "model",
+            "-o",
+            "bad.wav",
+            "--prime",
+            "tone.wav",
+            "--prime-seconds",
+            "30",
+        ]),
+        "shorter than",
+    );
+    std::fs::write(model.join("checkpoint/model.safetensors"), b"corrupt").unwrap();
+    one_line(&gen(&["model", "-o", "bad.wav"]), "corrupt");
+}

@@ -60,6 +60,28 @@ pub fn encode_wav(audio: &Audio) -> Vec<u8> {
     bytes
 }
 
+/// Encodes mono samples in [-1, 1] as a 16-bit WAV file in memory (no dither: for model output
+/// that is already quantised).
+pub fn encode_wav_mono(samples: &[f32], sample_rate: u32) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
+    {
+        let mut w = hound::WavWriter::new(Cursor::new(&mut bytes), spec).expect("in-memory WAV header");
+        let mut i16w = w.get_i16_writer(samples.len() as u32);
+        for &x in samples {
+            i16w.write_sample((x * 32767.0).round().clamp(-32768.0, 32767.0) as i16);
+        }
+        i16w.flush().expect("in-memory WAV");
+        w.finalize().expect("in-memory WAV");
+    }
+    bytes
+}
+
 /// Writes bytes to `path` atomically: a temporary file in the same directory, then a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let err = |reason: String| WriteError::Io {

@@ -61,7 +61,12 @@ fn generation_logits_match_the_training_forward_pass() {
         let out = i as isize - (n_in - outputs) as isize;
         if out >= 0 {
             let train = &ws.logits[out as usize * q..(out as usize + 1) * q];
-            worst = worst.max(logits.iter().zip(train).fold(0f32, |m, (a, b)| m.max((a - b).abs())));
+            worst = worst.max(
+                logits
+                    .iter()
+                    .zip(train)
+                    .fold(0f32, |m, (a, b)| m.max((a - b).abs())),
+            );
         }
     }
     assert!(worst < 1e-4, "generation and training disagree by {worst}");
