@@ -43,6 +43,14 @@ fn fill_bias(y: &mut [f32], bias: Option<&[f32]>, n: usize) {
     }
 }
 
+/// Conditioning of one time step: `rows × local_condition_channels` and
+/// `rows × global_condition_channels`.
+#[derive(Clone, Copy, Default)]
+pub struct StepCond<'a> {
+    pub local: Option<&'a [f32]>,
+    pub global: Option<&'a [f32]>,
+}
+
 /// Scratch for `rows` streams.
 #[derive(Clone)]
 struct RowScratch {
@@ -92,6 +100,7 @@ fn layer_rows(
     h_old: &[f32],
     h_new: &[f32],
     h_next: Option<&mut [f32]>,
+    cond: StepCond,
     s: &mut RowScratch,
 ) {
     let (lay, p, c) = (&m.layout, &m.params, &m.config);
@@ -112,6 +121,14 @@ fn layer_rows(
         &p[li.filter_gate_new..li.filter_gate_new + r * d2],
         rows,
     );
+    if let (Some(wl), Some(local)) = (li.local, cond.local) {
+        let cl = c.local_condition_channels;
+        rows_times(&mut s.z, local, &p[wl..wl + cl * d2], rows);
+    }
+    if let (Some(wg), Some(global)) = (li.global, cond.global) {
+        let gc = c.global_condition_channels;
+        rows_times(&mut s.z, global, &p[wg..wg + gc * d2], rows);
+    }
     for (arow, zrow) in s.a.chunks_exact_mut(d).zip(s.z.chunks_exact(d2)) {
         for k in 0..d {
             arow[k] = math::tanh(zrow[k]) * math::sigmoid(zrow[d + k]);
@@ -197,8 +214,11 @@ impl<'m> Generator<'m> {
             logits: vec![0.0; batch * c.quantization_channels],
         };
         let warm = vec![silence; batch];
+        // Silence's conditioning: zeros (as the conditioned training pads its windows).
+        let zl = vec![0.0; batch * c.local_condition_channels];
+        let cond = StepCond { local: (!zl.is_empty()).then_some(&zl[..]), global: None };
         for _ in 0..c.receptive_field() {
-            g.step(&warm);
+            g.step_conditioned(&warm, cond);
         }
         g
     }
@@ -210,25 +230,30 @@ impl<'m> Generator<'m> {
     /// Feeds the current sample of every stream; returns the logits of the next
     /// (`batch × classes`).
     pub fn step(&mut self, x: &[u32]) -> &[f32] {
+        self.step_conditioned(x, StepCond::default())
+    }
+
+    /// As [`Generator::step`], with this step's conditioning.
+    pub fn step_conditioned(&mut self, x: &[u32], cond: StepCond) -> &[f32] {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports AVX2 and FMA (checked above). The results are the same
             // as the baseline build's: no operation is fused, only the vectors are wider.
-            unsafe { self.step_v3(x) };
+            unsafe { self.step_v3(x, cond) };
             return &self.logits;
         }
-        self.step_impl(x);
+        self.step_impl(x, cond);
         &self.logits
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn step_v3(&mut self, x: &[u32]) {
-        self.step_impl(x)
+    unsafe fn step_v3(&mut self, x: &[u32], cond: StepCond) {
+        self.step_impl(x, cond)
     }
 
     #[inline(always)]
-    fn step_impl(&mut self, x: &[u32]) {
+    fn step_impl(&mut self, x: &[u32], cond: StepCond) {
         let m = self.model;
         let c = &m.config;
         let r = c.residual_channels;
@@ -245,7 +270,7 @@ impl<'m> Generator<'m> {
             } else {
                 None
             };
-            layer_rows(m, l, old, &self.h, next, &mut self.scratch);
+            layer_rows(m, l, old, &self.h, next, cond, &mut self.scratch);
             // The queue slot now holds this step's inputs, read again `dilation` steps later.
             old.copy_from_slice(&self.h);
             std::mem::swap(&mut self.h, &mut self.h_next);
@@ -260,7 +285,15 @@ impl<'m> Generator<'m> {
 /// whole receptive field (the slow algorithm fast generation replaces). `history` shorter
 /// than the receptive field is padded with `silence` in front, as training does.
 pub fn naive_logits(model: &Model, history: &[u32], silence: u32) -> Vec<f32> {
+    naive_logits_conditioned(model, history, &[], silence)
+}
+
+/// As [`naive_logits`] with local conditioning: `local` holds one row of
+/// `local_condition_channels` per history sample (zeros before the history, as in
+/// [`Generator::new`]).
+pub fn naive_logits_conditioned(model: &Model, history: &[u32], local: &[f32], silence: u32) -> Vec<f32> {
     let c = &model.config;
+    let cl = c.local_condition_channels;
     let r = c.residual_channels;
     let rf = c.receptive_field();
     // The window: one receptive field of inputs plus the one before the first (the embedding
@@ -268,6 +301,9 @@ pub fn naive_logits(model: &Model, history: &[u32], silence: u32) -> Vec<f32> {
     let mut x: Vec<u32> = vec![silence; rf + 1];
     x.extend_from_slice(history);
     let x = &x[x.len() - (rf + 1)..];
+    let mut lc: Vec<f32> = vec![0.0; (rf + 1) * cl];
+    lc.extend_from_slice(local);
+    let lc = &lc[lc.len() - (rf + 1) * cl..];
     let mut h: Vec<Vec<f32>> = (1..x.len())
         .map(|i| {
             let mut row = vec![0.0; r];
@@ -294,7 +330,9 @@ pub fn naive_logits(model: &Model, history: &[u32], silence: u32) -> Vec<f32> {
             } else {
                 None
             };
-            layer_rows(model, l, old, &h[t], out, &mut s);
+            // Row t of every layer sits at input position t + 1 of the window.
+            let local = (cl > 0).then(|| &lc[(t + 1) * cl..(t + 2) * cl]);
+            layer_rows(model, l, old, &h[t], out, StepCond { local, global: None }, &mut s);
             if t == last {
                 skip_last.copy_from_slice(&s.skip);
             }
