@@ -14,8 +14,9 @@ pub struct GenerateArgs {
     /// Output WAV (with --count K: OUT-1.wav … OUT-K.wav).
     #[arg(short, long, default_value = "generated.wav")]
     output: PathBuf,
-    #[arg(long, default_value_t = 4.0)]
-    seconds: f64,
+    /// Seconds to generate (default 4; with --condition-from, the clip's length).
+    #[arg(long)]
+    seconds: Option<f64>,
     /// Sampling temperature (0 = always the most likely sample).
     #[arg(long, default_value_t = 1.0)]
     temperature: f32,
@@ -30,6 +31,10 @@ pub struct GenerateArgs {
     /// Variations, generated together as one batch.
     #[arg(long, default_value_t = 1)]
     count: usize,
+    /// Re-synthesise this clip from its log-mel frames (models trained with --condition mel);
+    /// the output is as long as the clip, or --seconds if shorter.
+    #[arg(long)]
+    condition_from: Option<PathBuf>,
     /// Output sample rate (default: the model's).
     #[arg(long)]
     rate: Option<u32>,
@@ -38,6 +43,7 @@ pub struct GenerateArgs {
 }
 
 pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
+    let seconds = a.seconds.unwrap_or(4.0);
     if matches!(a.device, crate::train::Device::Cuda) {
         return Err(Failure(
             "--device cuda: this photophone was built without CUDA support (cargo feature `cuda`)".into(),
@@ -49,11 +55,8 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
             a.temperature
         )));
     }
-    if !a.seconds.is_finite() || a.seconds <= 0.0 || a.seconds > 3600.0 {
-        return Err(Failure(format!(
-            "--seconds must be in (0, 3600], got {}",
-            a.seconds
-        )));
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 3600.0 {
+        return Err(Failure(format!("--seconds must be in (0, 3600], got {seconds}")));
     }
     if a.count == 0 || a.count > 256 {
         return Err(Failure(format!("--count must be in 1..=256, got {}", a.count)));
@@ -102,7 +105,35 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
             clip[..need].iter().map(|&x| mulaw::encode(x, q)).collect()
         }
     };
-    let samples = (a.seconds * rate as f64).round() as usize;
+    let conditioned = model.config.local_condition == "mel";
+    let local: Option<Vec<f32>> = match (&a.condition_from, conditioned) {
+        (Some(_), false) => {
+            return Err(Failure(format!(
+                "{}: this model was trained without conditioning; --condition-from needs one trained with --condition mel",
+                a.model.display()
+            )))
+        }
+        (None, true) => {
+            return Err(Failure(format!(
+                "{}: this model is conditioned on log-mel frames: give --condition-from CLIP",
+                a.model.display()
+            )))
+        }
+        (Some(p), true) => {
+            let clips = audio::load_clips(p, rate).map_err(|e| Failure(e.to_string()))?;
+            Some(photophone_wavenet::features::mel_conditioning(&clips[0], rate, model.config.local_condition_channels))
+        }
+        (None, false) => None,
+    };
+    let mut samples = (seconds * rate as f64).round() as usize;
+    if let Some(l) = &local {
+        let clip_len = l.len() / model.config.local_condition_channels;
+        if a.seconds.is_some() {
+            samples = samples.min(clip_len);
+        } else {
+            samples = clip_len;
+        }
+    }
     let bar = ProgressBar::new(samples as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} samples  {msg}  ETA {eta}").expect("template"),
@@ -114,6 +145,7 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
         seed: a.seed,
         count: a.count,
         prime: &prime,
+        local: local.as_deref(),
     };
     let streams = generate::generate(&model, &request, |done| {
         bar.set_position(done as u64);
@@ -136,7 +168,7 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
     eprintln!(
         "{} × {:.1} s at {} Hz in {:.1} s: {:.0} samples/s, {:.2}× real time → {}",
         a.count,
-        a.seconds,
+        samples as f64 / rate as f64,
         out_rate,
         elapsed,
         per_s,

@@ -40,6 +40,18 @@ pub struct TrainArgs {
     resume: bool,
     #[arg(long, value_enum, default_value = "cpu")]
     device: Device,
+    /// Condition the model on the audio's own log-mel frames (for re-synthesis with
+    /// `generate --condition-from`).
+    #[arg(long, value_enum)]
+    condition: Option<Condition>,
+    /// Mel bands for --condition mel.
+    #[arg(long, default_value_t = 40)]
+    mel_bands: usize,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Condition {
+    Mel,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -74,6 +86,17 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
         }
         None => Config::preset(&a.preset).map_err(|e| Failure(e.to_string()))?,
     };
+    let mut config = config;
+    if let Some(Condition::Mel) = a.condition {
+        if a.mel_bands == 0 || a.mel_bands > 256 {
+            return Err(Failure(format!(
+                "--mel-bands must be in 1..=256, got {}",
+                a.mel_bands
+            )));
+        }
+        config.local_condition = "mel".into();
+        config.local_condition_channels = a.mel_bands;
+    }
     let steps = match (a.steps, a.minutes) {
         (None, None) => Some(1000),
         (s, _) => s,

@@ -391,6 +391,34 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
         ]),
         "shorter than",
     );
+    one_line(
+        &gen(&["model", "-o", "bad.wav", "--condition-from", "tone.wav"]),
+        "trained without conditioning",
+    );
+    // A mel-conditioned model re-synthesises a clip for the clip's length.
+    let o = bin()
+        .current_dir(d)
+        .args([
+            "train",
+            "tone.wav",
+            "--preset",
+            "tiny",
+            "--steps",
+            "10",
+            "--out",
+            "melmodel",
+            "--condition",
+            "mel",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gen(&["melmodel", "-o", "resynth.wav", "--condition-from", "tone.wav"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = hound::WavReader::open(d.join("resynth.wav")).unwrap();
+    // 1 s of tone at the tiny preset's 8 kHz (less trimmed silence: none here).
+    assert!((r.duration() as i64 - 8_000).abs() <= 10, "{}", r.duration());
+    one_line(&gen(&["melmodel", "-o", "bad.wav"]), "--condition-from");
     std::fs::write(model.join("checkpoint/model.safetensors"), b"corrupt").unwrap();
     one_line(&gen(&["model", "-o", "bad.wav"]), "corrupt");
 }

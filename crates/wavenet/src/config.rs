@@ -28,6 +28,10 @@ pub struct Config {
     /// Channels of local conditioning at the sample rate (0 = none).
     #[serde(default)]
     pub local_condition_channels: usize,
+    /// Where local conditioning comes from when training on audio: "" (none) or "mel"
+    /// (`local_condition_channels` log-mel bands of the audio itself, for re-synthesis).
+    #[serde(default)]
+    pub local_condition: String,
     /// Training window in samples (receptive-field padding is added on top).
     pub sample_size: usize,
 }
@@ -63,6 +67,7 @@ impl Config {
             use_biases: true,
             global_condition_channels: 0,
             local_condition_channels: 0,
+            local_condition: String::new(),
             sample_size: 100_000,
         }
     }
@@ -94,6 +99,7 @@ impl Config {
             use_biases: true,
             global_condition_channels: 0,
             local_condition_channels: 0,
+            local_condition: String::new(),
             sample_size: 256,
         }
     }
@@ -149,6 +155,18 @@ impl Config {
         }
         if self.global_condition_channels > 4096 || self.local_condition_channels > 4096 {
             return bad("conditioning channels must be at most 4096");
+        }
+        match self.local_condition.as_str() {
+            "" => {}
+            "mel" if self.local_condition_channels > 0 => {}
+            "mel" => {
+                return bad("local_condition \"mel\" needs local_condition_channels > 0 (the mel bands)")
+            }
+            other => {
+                return Err(ConfigError::Invalid(format!(
+                    "unknown local_condition {other:?} (use \"mel\")"
+                )))
+            }
         }
         Ok(())
     }

@@ -216,7 +216,10 @@ impl<'m> Generator<'m> {
         let warm = vec![silence; batch];
         // Silence's conditioning: zeros (as the conditioned training pads its windows).
         let zl = vec![0.0; batch * c.local_condition_channels];
-        let cond = StepCond { local: (!zl.is_empty()).then_some(&zl[..]), global: None };
+        let cond = StepCond {
+            local: (!zl.is_empty()).then_some(&zl[..]),
+            global: None,
+        };
         for _ in 0..c.receptive_field() {
             g.step_conditioned(&warm, cond);
         }
@@ -332,7 +335,15 @@ pub fn naive_logits_conditioned(model: &Model, history: &[u32], local: &[f32], s
             };
             // Row t of every layer sits at input position t + 1 of the window.
             let local = (cl > 0).then(|| &lc[(t + 1) * cl..(t + 2) * cl]);
-            layer_rows(model, l, old, &h[t], out, StepCond { local, global: None }, &mut s);
+            layer_rows(
+                model,
+                l,
+                old,
+                &h[t],
+                out,
+                StepCond { local, global: None },
+                &mut s,
+            );
             if t == last {
                 skip_last.copy_from_slice(&s.skip);
             }
@@ -354,17 +365,41 @@ pub struct Request<'a> {
     pub count: usize,
     /// Mu-law samples fed before generation starts (teacher-forced).
     pub prime: &'a [u32],
+    /// Local conditioning, one row per generated sample (`samples × channels`), the same
+    /// for every stream: row `j` is the conditioning at sample `j`.
+    pub local: Option<&'a [f32]>,
 }
 
 /// Generates `count` streams of mu-law classes. `on_progress(done)` is called now and then
 /// with the number of samples generated per stream so far.
 pub fn generate(model: &Model, req: &Request, mut on_progress: impl FnMut(usize)) -> Vec<Vec<u32>> {
     let q = model.config.quantization_channels;
+    let cl = model.config.local_condition_channels;
     let silence = crate::mulaw::encode(0.0, q);
     let mut gen = Generator::new(model, req.count, silence);
     let mut rngs: Vec<u64> = (0..req.count as u64)
         .map(|k| req.seed.wrapping_mul(0x9E37_79B9).wrapping_add(k))
         .collect();
+    // Conditioning rows for the batch at a sample position (zeros before the first, as in
+    // training's padding). Feeding sample j−1 uses the row of position j−1, as training does.
+    let zeros = vec![0.0; req.count * cl];
+    let mut rows = vec![0.0; req.count * cl];
+    let cond_at = |pos: isize, rows: &mut Vec<f32>| -> bool {
+        match req.local {
+            Some(local) if pos >= 0 && ((pos as usize) + 1) * cl <= local.len() => {
+                let row = &local[pos as usize * cl..(pos as usize + 1) * cl];
+                for b in 0..req.count {
+                    rows[b * cl..(b + 1) * cl].copy_from_slice(row);
+                }
+                true
+            }
+            Some(_) => {
+                rows.copy_from_slice(&zeros);
+                true
+            }
+            None => false,
+        }
+    };
     let mut x = vec![silence; req.count];
     for &p in req.prime {
         x.fill(p);
@@ -373,7 +408,9 @@ pub fn generate(model: &Model, req: &Request, mut on_progress: impl FnMut(usize)
     let mut out = vec![Vec::with_capacity(req.samples); req.count];
     // The first generated sample is predicted from the last primed one.
     let mut logits = if req.prime.is_empty() {
-        gen.step(&x).to_vec()
+        let local = cond_at(-1, &mut rows).then_some(&rows[..]);
+        gen.step_conditioned(&x, StepCond { local, global: None })
+            .to_vec()
     } else {
         gen.logits.clone()
     };
@@ -383,7 +420,8 @@ pub fn generate(model: &Model, req: &Request, mut on_progress: impl FnMut(usize)
             x[b] = sample(&logits[b * q..(b + 1) * q], req.temperature, u);
             out[b].push(x[b]);
         }
-        logits.copy_from_slice(gen.step(&x));
+        let local = cond_at(i as isize, &mut rows).then_some(&rows[..]);
+        logits.copy_from_slice(gen.step_conditioned(&x, StepCond { local, global: None }));
         if i % 1024 == 0 {
             on_progress(i);
         }

@@ -9,6 +9,7 @@
 pub mod audio;
 pub mod checkpoint;
 pub mod config;
+pub mod features;
 pub mod generate;
 mod kernels;
 pub mod math;

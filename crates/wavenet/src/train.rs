@@ -72,9 +72,13 @@ pub enum TrainError {
     Data(String),
 }
 
-/// Mu-law encoded clips plus a deterministic window sampler.
+/// Mu-law encoded clips (and their conditioning rows) plus a deterministic window sampler.
 pub struct Dataset {
     clips: Vec<Vec<u32>>,
+    /// Per clip, one row of `cond_channels` per sample (padded like the clip), if conditioned.
+    conds: Option<Vec<Vec<f32>>>,
+    cond_channels: usize,
+    receptive_field: usize,
     /// Samples per window: outputs + receptive field.
     pub window: usize,
     pub outputs: usize,
@@ -110,19 +114,51 @@ impl Dataset {
         let outputs = outputs.min(shortest - 1).max(1);
         Ok(Dataset {
             clips: padded,
+            conds: None,
+            cond_channels: 0,
+            receptive_field,
             window: outputs + receptive_field,
             outputs,
         })
     }
 
-    /// Draws a window; `rng` advances deterministically.
-    pub fn sample(&self, rng: &mut u64) -> &[u32] {
+    /// Adds local conditioning: per clip, `channels` values per sample (zeros pad the silence
+    /// in front, as they do in generation).
+    pub fn with_conditioning(mut self, conds: Vec<Vec<f32>>, channels: usize) -> Result<Dataset, TrainError> {
+        if conds.len() != self.clips.len() {
+            return Err(TrainError::Data(
+                "one conditioning track per clip is needed".into(),
+            ));
+        }
+        let pad = (self.receptive_field - 1) * channels;
+        let mut padded = Vec::with_capacity(conds.len());
+        for (c, clip) in conds.into_iter().zip(&self.clips) {
+            if c.len() + pad != clip.len() * channels {
+                return Err(TrainError::Data(
+                    "conditioning length does not match its clip".into(),
+                ));
+            }
+            padded.push(std::iter::repeat_n(0.0, pad).chain(c).collect());
+        }
+        self.conds = Some(padded);
+        self.cond_channels = channels;
+        Ok(self)
+    }
+
+    /// Draws a window (and its conditioning rows for the window's inputs); `rng` advances
+    /// deterministically.
+    pub fn sample(&self, rng: &mut u64) -> (&[u32], Option<&[f32]>) {
         let total: usize = self.clips.iter().map(|c| c.len() - self.window + 1).sum();
         let mut k = (next(rng) % total as u64) as usize;
-        for c in &self.clips {
+        for (i, c) in self.clips.iter().enumerate() {
             let starts = c.len() - self.window + 1;
             if k < starts {
-                return &c[k..k + self.window];
+                let ch = self.cond_channels;
+                let cond = self
+                    .conds
+                    .as_ref()
+                    .map(|cs| &cs[i][k * ch..(k + self.window - 1) * ch]);
+                return (&c[k..k + self.window], cond);
             }
             k -= starts;
         }
@@ -182,15 +218,9 @@ impl Trainer {
         let scale = 1.0 / (self.batch * data.outputs) as f32;
         let (mut loss, mut correct, mut count) = (0f64, 0usize, 0usize);
         for _ in 0..self.batch {
-            let window = data.sample(&mut self.rng);
-            let s = forward_backward(
-                &self.model,
-                &mut self.ws,
-                window,
-                Conditioning::default(),
-                &mut self.grads,
-                scale,
-            );
+            let (window, local) = data.sample(&mut self.rng);
+            let cond = Conditioning { global: None, local };
+            let s = forward_backward(&self.model, &mut self.ws, window, cond, &mut self.grads, scale);
             loss += s.loss_sum;
             correct += s.correct;
             count += s.count;

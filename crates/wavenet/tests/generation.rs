@@ -103,7 +103,15 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     let (mut fast, mut x) = (Vec::new(), silence);
     for t in 0..2000 {
         let row = cond_row(t);
-        let logits = gen.step_conditioned(&[x], StepCond { local: Some(&row), global: None }).to_vec();
+        let logits = gen
+            .step_conditioned(
+                &[x],
+                StepCond {
+                    local: Some(&row),
+                    global: None,
+                },
+            )
+            .to_vec();
         x = sample(&logits, 1.0, uniform(&mut rng));
         fast.push(x);
     }
@@ -123,7 +131,15 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     let (mut other, mut x) = (Vec::new(), silence);
     for t in 0..2000 {
         let row: Vec<f32> = cond_row(t).iter().map(|v| -v).collect();
-        let logits = gen.step_conditioned(&[x], StepCond { local: Some(&row), global: None }).to_vec();
+        let logits = gen
+            .step_conditioned(
+                &[x],
+                StepCond {
+                    local: Some(&row),
+                    global: None,
+                },
+            )
+            .to_vec();
         x = sample(&logits, 1.0, uniform(&mut rng));
         other.push(x);
     }
@@ -136,16 +152,37 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     let xs: Vec<u32> = (0..=n_in).map(|i| ((i * 11 + i * i / 7) % 64) as u32).collect();
     let lc: Vec<f32> = (0..n_in).flat_map(cond_row).collect();
     let mut grads = vec![0f32; m.num_params()];
-    forward_backward(&m, &mut ws, &xs, Conditioning { global: None, local: Some(&lc) }, &mut grads, 1.0);
+    forward_backward(
+        &m,
+        &mut ws,
+        &xs,
+        Conditioning {
+            global: None,
+            local: Some(&lc),
+        },
+        &mut grads,
+        1.0,
+    );
     let mut gen = Generator::new(&m, 1, 3);
     let mut worst = 0f32;
     for i in 0..n_in {
-        let logits = gen.step_conditioned(&[xs[i]], StepCond { local: Some(&lc[i * 5..(i + 1) * 5]), global: None }).to_vec();
+        let logits = gen
+            .step_conditioned(
+                &[xs[i]],
+                StepCond {
+                    local: Some(&lc[i * 5..(i + 1) * 5]),
+                    global: None,
+                },
+            )
+            .to_vec();
         let out = i as isize - (n_in - outputs) as isize;
         if out >= 0 {
             let t = &ws.logits[out as usize * 64..(out as usize + 1) * 64];
             worst = worst.max(logits.iter().zip(t).fold(0f32, |m, (a, b)| m.max((a - b).abs())));
         }
     }
-    assert!(worst < 1e-4, "conditioned generation and training disagree by {worst}");
+    assert!(
+        worst < 1e-4,
+        "conditioned generation and training disagree by {worst}"
+    );
 }
