@@ -20,6 +20,7 @@ fn main() {
             seed: 1,
             count,
             prime: &[],
+            local: None,
         };
         let t = Instant::now();
         let out = generate(&model, &req, |_| {});
