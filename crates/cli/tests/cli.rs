@@ -422,3 +422,51 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
     std::fs::write(model.join("checkpoint/model.safetensors"), b"corrupt").unwrap();
     one_line(&gen(&["model", "-o", "bad.wav"]), "corrupt");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_during_training_writes_a_checkpoint_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_tone(&d.join("tone.wav"), 2.0, 16_000);
+    let mut child = bin()
+        .current_dir(d)
+        .args([
+            "train",
+            "tone.wav",
+            "--preset",
+            "tiny",
+            "--steps",
+            "100000000",
+            "--out",
+            "model",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = d.join("model/metrics.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&metrics)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+        < 20
+    {
+        assert!(started.elapsed().as_secs() < 60, "training did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("interrupted; checkpoint written"), "{err}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("model/checkpoint/state.json")).unwrap())
+            .unwrap();
+    let lines = std::fs::read_to_string(&metrics).unwrap().lines().count() as u64;
+    assert_eq!(
+        state["step"].as_u64().unwrap(),
+        lines,
+        "the checkpoint holds every logged step"
+    );
+}
