@@ -429,7 +429,7 @@ fn ctrl_c_during_training_writes_a_checkpoint_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_tone(&d.join("tone.wav"), 2.0, 16_000);
-    let mut child = bin()
+    let child = bin()
         .current_dir(d)
         .args([
             "train",
