@@ -312,6 +312,50 @@ fn add_col_sums(dst: &mut [f32], m: &[f32]) {
     }
 }
 
+/// `a = t ⊙ σ` from stored activations `[t | σ]` (rows × 2d).
+fn gate_product(act: &[f32], a: &mut [f32], d: usize) {
+    for (arow, row) in a.chunks_exact_mut(d).zip(act.chunks_exact(2 * d)) {
+        for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
+            *o = t * sg;
+        }
+    }
+}
+
+/// Backward of `y = x · W + b` over `rows` rows (`W` at `w` in `p`, `k × n`): adds `xᵀ·dy` and
+/// the column sums of `dy` to the gradients, and writes `dx = dy · Wᵀ`.
+#[allow(clippy::too_many_arguments)]
+fn dense_backward(
+    p: &[f32],
+    g: &mut [f32],
+    w: usize,
+    b: Option<usize>,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    rows: usize,
+) {
+    let (k, n) = (x.len() / rows, dy.len() / rows);
+    matmul_st(
+        &mut g[w..],
+        true,
+        View::new(x, rows, k).t(),
+        View::new(dy, rows, n),
+    );
+    if let Some(b) = b {
+        add_col_sums(&mut g[b..b + n], dy);
+    }
+    matmul_st(dx, false, View::new(dy, rows, n), View::new(&p[w..], k, n).t());
+}
+
+/// Zeroes gradients where the ReLU's output was not positive.
+fn relu_mask(grad: &mut [f32], out: &[f32]) {
+    for (g, y) in grad.iter_mut().zip(out) {
+        if *y <= 0.0 {
+            *g = 0.0;
+        }
+    }
+}
+
 /// A buffer shared by the worker threads, each of which touches only its own rows.
 #[derive(Clone, Copy)]
 struct Rows {
@@ -544,14 +588,7 @@ pub fn forward_backward(
                 for (l, li) in lay.layers.iter().enumerate() {
                     let first = rows[l + 1] - t_out + start;
                     let ach = &mut ts.a_chunk[..m * d];
-                    for (arow, row) in ach
-                        .chunks_exact_mut(d)
-                        .zip(ws_act[l][first * d2..(first + m) * d2].chunks_exact(d2))
-                    {
-                        for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
-                            *o = t * sg;
-                        }
-                    }
+                    gate_product(&ws_act[l][first * d2..(first + m) * d2], ach, d);
                     matmul_st(sk, true, View::new(ach, m, d), View::new(&p[li.skip..], d, s));
                 }
                 if let Some(bias) = &skip_bias_sum {
@@ -583,60 +620,21 @@ pub fn forward_backward(
                 ts.stats.correct += correct;
                 ts.stats.count += m;
                 let g = &mut ts.grads;
-                matmul_st(
-                    &mut g[lay.head2..],
-                    true,
-                    View::new(y2, m, hc).t(),
-                    View::new(probs, m, q),
-                );
-                if let Some(b) = lay.head2_bias {
-                    add_col_sums(&mut g[b..b + q], probs);
-                }
+                // Back through both dense layers of the head, each followed by its ReLU's mask.
                 let dy2 = &mut ts.dy2[..m * hc];
-                matmul_st(
-                    dy2,
-                    false,
-                    View::new(probs, m, q),
-                    View::new(&p[lay.head2..], hc, q).t(),
-                );
-                dy2.iter_mut().zip(y2.iter()).for_each(|(g, y)| {
-                    if *y <= 0.0 {
-                        *g = 0.0
-                    }
-                });
-                matmul_st(
-                    &mut g[lay.head1..],
-                    true,
-                    View::new(sk, m, s).t(),
-                    View::new(dy2, m, hc),
-                );
-                if let Some(b) = lay.head1_bias {
-                    add_col_sums(&mut g[b..b + hc], dy2);
-                }
+                dense_backward(p, g, lay.head2, lay.head2_bias, y2, probs, dy2, m);
+                relu_mask(dy2, y2);
                 let dskip = &mut ts.dskip[..m * s];
-                matmul_st(
-                    dskip,
-                    false,
-                    View::new(dy2, m, hc),
-                    View::new(&p[lay.head1..], s, hc).t(),
-                );
-                sk.iter_mut()
-                    .zip(dskip.iter())
-                    .for_each(|(v, ds)| *v = if *v > 0.0 { *ds } else { 0.0 });
+                dense_backward(p, g, lay.head1, lay.head1_bias, sk, dy2, dskip, m);
+                relu_mask(dskip, sk);
+                sk.copy_from_slice(dskip);
                 // Skip weight gradients of every layer while this chunk of d(skip) is in cache.
                 ts.colsum_s.fill(0.0);
                 add_col_sums(&mut ts.colsum_s, sk);
                 for (l, li) in lay.layers.iter().enumerate() {
                     let first = rows[l + 1] - t_out + start;
                     let ach = &mut ts.a_chunk[..m * d];
-                    for (arow, row) in ach
-                        .chunks_exact_mut(d)
-                        .zip(ws_act[l][first * d2..(first + m) * d2].chunks_exact(d2))
-                    {
-                        for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
-                            *o = t * sg;
-                        }
-                    }
+                    gate_product(&ws_act[l][first * d2..(first + m) * d2], ach, d);
                     matmul_st(
                         &mut g[li.skip..],
                         true,
@@ -820,14 +818,7 @@ pub fn forward_backward(
                         h_prev.get(pd + lo, pd + hi, r),
                     )
                 };
-                for (arow, row) in a
-                    .chunks_exact_mut(d)
-                    .zip(act_prev[lo * d2..hi * d2].chunks_exact(d2))
-                {
-                    for ((o, t), sg) in arow.iter_mut().zip(&row[..d]).zip(&row[d..]) {
-                        *o = t * sg;
-                    }
-                }
+                gate_product(&act_prev[lo * d2..hi * d2], a, d);
                 matmul_st(
                     rt,
                     false,
