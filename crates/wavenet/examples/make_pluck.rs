@@ -27,10 +27,11 @@ fn main() {
         let mut line: Vec<f32> = (0..period).map(|_| rnd()).collect();
         let len = (2.0 * rate as f32) as usize;
         let mut k = 0;
-        for t in t0..(t0 + len).min(n) {
+        let end = (t0 + len).min(n);
+        for out in &mut mix[t0..end] {
             let next = (k + 1) % period;
             let v = 0.5 * (line[k] + line[next]) * 0.996;
-            mix[t] += line[k] * 0.3;
+            *out += line[k] * 0.3;
             line[k] = v;
             k = next;
         }
