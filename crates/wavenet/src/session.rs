@@ -102,8 +102,22 @@ pub fn run(
         .iter()
         .map(|c| c.iter().map(|&x| mulaw::encode(x, q)).collect())
         .collect();
-    let data = Dataset::new(encoded, rf, config.sample_size, mulaw::encode(0.0, q))
+    let mut data = Dataset::new(encoded, rf, config.sample_size, mulaw::encode(0.0, q))
         .map_err(|e| SessionError::Data(e.to_string()))?;
+    if config.local_condition == "mel" {
+        let bands = config.local_condition_channels;
+        let conds = clips
+            .iter()
+            .map(|c| crate::features::mel_conditioning(c, config.sample_rate, bands))
+            .collect();
+        data = data
+            .with_conditioning(conds, bands)
+            .map_err(|e| SessionError::Data(e.to_string()))?;
+    } else if config.local_condition_channels > 0 {
+        return Err(SessionError::Config(
+            "the model takes local conditioning but names no source (set local_condition to \"mel\")".into(),
+        ));
+    }
     std::fs::create_dir_all(&opts.out).map_err(|e| SessionError::Io {
         path: out_display.clone(),
         reason: e.to_string(),

@@ -183,3 +183,61 @@ fn non_finite_training_stops_with_an_error() {
         .zip(&before)
         .all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+#[test]
+fn mel_conditioned_training_uses_the_conditioning() {
+    use photophone_wavenet::session::{self, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tone.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..8_000 {
+        let t = i as f32 / 8_000.0;
+        let f = if t < 0.5 { 300.0 } else { 600.0 };
+        w.write_sample(((2.0 * std::f32::consts::PI * f * t).sin() * 12_000.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let mut config = Config::tiny();
+    config.local_condition = "mel".into();
+    config.local_condition_channels = 8;
+    let out = dir.path().join("model");
+    let opts = Options {
+        data: path,
+        out: out.clone(),
+        config,
+        steps: Some(5),
+        minutes: None,
+        batch: 1,
+        learning_rate: 1e-2,
+        seed: 1,
+        resume: false,
+        checkpoint_every: std::time::Duration::from_secs(3600),
+    };
+    session::run(opts, &std::sync::atomic::AtomicBool::new(false), |_| {}).unwrap();
+    let loaded = checkpoint::load(&out).unwrap();
+    let initial = Model::new(loaded.model.config.clone(), 1);
+    // The local-conditioning weights moved: their gradients were not zero.
+    let e = loaded
+        .model
+        .layout
+        .entries
+        .iter()
+        .find(|e| e.name == "layers.0.local.weight")
+        .unwrap();
+    let moved = loaded.model.params[e.offset..e.offset + e.len]
+        .iter()
+        .zip(&initial.params[e.offset..e.offset + e.len])
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        moved > e.len / 2,
+        "only {moved} of {} conditioning weights were trained",
+        e.len
+    );
+}
