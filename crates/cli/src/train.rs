@@ -44,6 +44,9 @@ pub struct TrainArgs {
     /// `generate --condition-from`).
     #[arg(long, value_enum)]
     condition: Option<Condition>,
+    /// Decay the learning rate (cosine, to 5 % of --lr) over --steps.
+    #[arg(long, requires = "steps")]
+    lr_decay: bool,
     /// Mel bands for --condition mel.
     #[arg(long, default_value_t = 40)]
     mel_bands: usize,
@@ -126,6 +129,7 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
         learning_rate: a.lr,
         seed: a.seed,
         resume: a.resume,
+        decay: a.lr_decay,
         checkpoint_every: Duration::from_secs(60),
     };
     let summary = session::run(opts, &stop, |p| {

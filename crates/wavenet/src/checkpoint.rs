@@ -31,6 +31,9 @@ pub struct TrainState {
     pub learning_rate: f32,
     pub seed: u64,
     pub last_loss: Option<f64>,
+    /// Cosine learning-rate decay to 5 % over this many steps (none if absent).
+    #[serde(default)]
+    pub decay_steps: Option<u64>,
 }
 
 pub const CURRENT: &str = "checkpoint";

@@ -20,6 +20,8 @@ pub struct Options {
     pub learning_rate: f32,
     pub seed: u64,
     pub resume: bool,
+    /// Decay the learning rate (cosine, to 5 %) over `steps`.
+    pub decay: bool,
     /// Checkpoint at least this often.
     pub checkpoint_every: Duration,
 }
@@ -81,6 +83,7 @@ pub fn run(
             learning_rate: opts.learning_rate,
             seed: opts.seed,
             last_loss: None,
+            decay_steps: if opts.decay { opts.steps } else { None },
         };
         (model, adam, state)
     };
@@ -141,6 +144,7 @@ pub fn run(
         state.rng,
         state.step,
     );
+    trainer.decay_steps = state.decay_steps;
     let first_step = trainer.step;
     let started = Instant::now();
     let mut last_checkpoint = Instant::now();
@@ -153,6 +157,7 @@ pub fn run(
             learning_rate: t.lr,
             seed: state.seed,
             last_loss: last.map(|m| m.loss),
+            decay_steps: t.decay_steps,
         };
         checkpoint::save(&opts.out, &t.model, &t.adam, &state)
     };

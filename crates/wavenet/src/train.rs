@@ -182,6 +182,8 @@ pub struct Trainer {
     pub rng: u64,
     pub step: u64,
     pub lr: f32,
+    /// Cosine decay of the learning rate to 5 % over this many steps.
+    pub decay_steps: Option<u64>,
     pub batch: usize,
     pub clip_norm: f32,
     ws: Workspace,
@@ -206,10 +208,22 @@ impl Trainer {
             rng,
             step,
             lr,
+            decay_steps: None,
             batch: batch.max(1),
             clip_norm: 1.0,
             ws,
             grads,
+        }
+    }
+
+    /// The learning rate of the step being taken (after `self.step` was advanced).
+    pub fn current_lr(&self) -> f32 {
+        match self.decay_steps {
+            Some(total) if total > 0 => {
+                let x = (self.step.saturating_sub(1)).min(total) as f64 / total as f64;
+                (self.lr as f64 * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * x).cos()))) as f32
+            }
+            _ => self.lr,
         }
     }
 
@@ -231,7 +245,8 @@ impl Trainer {
         if !loss.is_finite() || !grad_norm.is_finite() {
             return Err(TrainError::NonFinite(self.step));
         }
-        self.adam.step(&mut self.model.params, &self.grads, self.lr);
+        let lr = self.current_lr();
+        self.adam.step(&mut self.model.params, &self.grads, lr);
         Ok(StepMetrics {
             step: self.step,
             loss,

@@ -56,7 +56,10 @@ fn resume_continues_exactly_where_it_stopped() {
     let fresh = || {
         let m = Model::new(config.clone(), 5);
         let n = m.num_params();
-        Trainer::new(m, Adam::new(n), &data, 2e-3, 2, 11, 0)
+        let mut t = Trainer::new(m, Adam::new(n), &data, 2e-3, 2, 11, 0);
+        // With a decaying learning rate, so resuming must restore the schedule too.
+        t.decay_steps = Some(8);
+        t
     };
     let mut straight = fresh();
     let straight_losses: Vec<f64> = (0..8).map(|_| straight.step(&data).unwrap().loss).collect();
@@ -70,6 +73,7 @@ fn resume_continues_exactly_where_it_stopped() {
         learning_rate: first.lr,
         seed: 5,
         last_loss: losses.last().copied(),
+        decay_steps: first.decay_steps,
     };
     checkpoint::save(dir.path(), &first.model, &first.adam, &state).unwrap();
     drop(first);
@@ -84,6 +88,7 @@ fn resume_continues_exactly_where_it_stopped() {
         loaded.state.rng,
         loaded.state.step,
     );
+    resumed.decay_steps = loaded.state.decay_steps;
     losses.extend((0..4).map(|_| resumed.step(&data).unwrap().loss));
     assert_eq!(losses, straight_losses);
     assert_eq!(resumed.model.params, straight.model.params);
@@ -101,6 +106,7 @@ fn an_interrupted_save_leaves_a_loadable_checkpoint() {
         learning_rate: 1e-3,
         seed: 0,
         last_loss: None,
+        decay_steps: None,
     };
     checkpoint::save(dir.path(), &model, &adam, &state).unwrap();
     // A kill between the two renames leaves only checkpoint.old; a kill before them leaves a
@@ -217,6 +223,7 @@ fn mel_conditioned_training_uses_the_conditioning() {
         learning_rate: 1e-2,
         seed: 1,
         resume: false,
+        decay: false,
         checkpoint_every: std::time::Duration::from_secs(3600),
     };
     session::run(opts, &std::sync::atomic::AtomicBool::new(false), |_| {}).unwrap();
