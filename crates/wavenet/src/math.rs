@@ -48,6 +48,29 @@ impl<'a> View<'a> {
     }
 }
 
+/// Sets flush-to-zero and denormals-are-zero on the calling thread. Training drives some
+/// activations and Adam moments into the subnormal range, where every operation on them
+/// takes a slow microcode path: measured here, a `small`-shaped run slowed from 0.11 to
+/// 0.23 s per step after ~2,500 steps. Subnormals carry no useful signal for training.
+pub fn flush_denormals_on_this_thread() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut csr: u32 = 0;
+        // SAFETY: reads and writes this thread's MXCSR register only.
+        unsafe {
+            std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack));
+            csr |= 0x8040; // FTZ (bit 15) | DAZ (bit 6)
+            std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack));
+        }
+    }
+}
+
+/// Sets flush-to-zero and denormals-are-zero on the calling thread and every rayon worker.
+pub fn flush_denormals() {
+    flush_denormals_on_this_thread();
+    rayon::broadcast(|_| flush_denormals_on_this_thread());
+}
+
 /// Threads for the GEMMs (set once by the trainer; 0 = all cores).
 static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 

@@ -202,6 +202,7 @@ impl Trainer {
     ) -> Trainer {
         let ws = Workspace::new(&model.config, data.outputs);
         let grads = vec![0.0; model.num_params()];
+        crate::math::flush_denormals();
         Trainer {
             model,
             adam,
