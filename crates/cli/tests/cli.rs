@@ -21,9 +21,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Every failure: non-zero exit, exactly one line on stderr naming `what`, no panic text,
-/// and no file left in the output directory.
-fn assert_clean_failure(dir: &Path, o: &Output, what: &str) {
+/// A failure: non-zero exit, exactly one line on stderr naming `what`, no panic text.
+fn assert_one_line_failure(o: &Output, what: &str) {
     let err = stderr(o);
     assert!(!o.status.success(), "should fail: {err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
@@ -32,6 +31,11 @@ fn assert_clean_failure(dir: &Path, o: &Output, what: &str) {
         !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
         "{err}"
     );
+}
+
+/// A failure as above that also leaves no file in the output directory.
+fn assert_clean_failure(dir: &Path, o: &Output, what: &str) {
+    assert_one_line_failure(o, what);
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -279,12 +283,7 @@ fn train_writes_checkpoints_resumes_and_refuses_bad_input() {
         serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint/state.json")).unwrap()).unwrap();
     assert_eq!(state["step"], 40);
 
-    let one_line = |o: &Output, what: &str| {
-        let err = stderr(o);
-        assert!(!o.status.success(), "should fail: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(err.contains(what), "expected {what:?} in: {err}");
-    };
+    let one_line = assert_one_line_failure;
     let fresh = d.join("fresh");
     let with = |data: &Path, extra: &[&str]| {
         let mut v = vec![
@@ -363,10 +362,7 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
         bin().current_dir(d).args(v).output().unwrap()
     };
     let one_line = |o: &Output, what: &str| {
-        let err = stderr(o);
-        assert!(!o.status.success(), "should fail: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(err.contains(what), "expected {what:?} in: {err}");
+        assert_one_line_failure(o, what);
         assert!(!d.join("bad.wav").exists());
     };
     one_line(&gen(&["missing", "-o", "bad.wav"]), "missing");
