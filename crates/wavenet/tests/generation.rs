@@ -97,24 +97,25 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     let m = Model::new(c.clone(), 8);
     let silence = 32;
     let cond_row = |t: usize| -> Vec<f32> { (0..5).map(|k| ((t * (k + 1)) as f32 * 0.013).sin()).collect() };
-    let mut rng = 5u64;
     let uniform = |rng: &mut u64| (train::next(rng) >> 40) as f32 / (1u64 << 24) as f32;
-    let mut gen = Generator::new(&m, 1, silence);
-    let (mut fast, mut x) = (Vec::new(), silence);
-    for t in 0..2000 {
-        let row = cond_row(t);
-        let logits = gen
-            .step_conditioned(
-                &[x],
-                StepCond {
-                    local: Some(&row),
-                    global: None,
-                },
-            )
-            .to_vec();
-        x = sample(&logits, 1.0, uniform(&mut rng));
-        fast.push(x);
-    }
+    // 2,000 fast-generated samples with conditioning row `cond(t)` at step t.
+    let fast_with = |cond: &dyn Fn(usize) -> Vec<f32>| {
+        let mut rng = 5u64;
+        let mut gen = Generator::new(&m, 1, silence);
+        let (mut out, mut x) = (Vec::new(), silence);
+        for t in 0..2000 {
+            let row = cond(t);
+            let step = StepCond {
+                local: Some(&row),
+                global: None,
+            };
+            let logits = gen.step_conditioned(&[x], step).to_vec();
+            x = sample(&logits, 1.0, uniform(&mut rng));
+            out.push(x);
+        }
+        out
+    };
+    let fast = fast_with(&cond_row);
     let mut rng = 5u64;
     let (mut naive, mut history, mut local) = (Vec::new(), vec![silence], cond_row(0));
     for t in 0..2000 {
@@ -126,23 +127,7 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     }
     assert_eq!(fast, naive);
     // The conditioning matters: other conditioning, other samples.
-    let mut rng = 5u64;
-    let mut gen = Generator::new(&m, 1, silence);
-    let (mut other, mut x) = (Vec::new(), silence);
-    for t in 0..2000 {
-        let row: Vec<f32> = cond_row(t).iter().map(|v| -v).collect();
-        let logits = gen
-            .step_conditioned(
-                &[x],
-                StepCond {
-                    local: Some(&row),
-                    global: None,
-                },
-            )
-            .to_vec();
-        x = sample(&logits, 1.0, uniform(&mut rng));
-        other.push(x);
-    }
+    let other = fast_with(&|t| cond_row(t).iter().map(|v| -v).collect());
     assert_ne!(fast, other);
     // And the generator's conditioned logits are the training pass's.
     let outputs = 40;
