@@ -84,6 +84,15 @@ enum Command {
     Train(train::TrainArgs),
     /// Generate raw audio from a trained WaveNet (fast generation; priming; variations).
     Generate(generate::GenerateArgs),
+    /// Serve the web page (drop a photo, hear it) and its HTTP API.
+    Serve {
+        /// Address to listen on; loopback by default (use 0.0.0.0:PORT to expose it).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Photos processed at the same time (the rest queue); default: CPU cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Play a photo's music on the default audio output.
     Play {
         photo: Option<PathBuf>,
@@ -272,12 +281,35 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Train(args) => train::train(args),
         Command::Generate(args) => generate::generate(args),
+        Command::Serve { addr, jobs } => serve(addr, jobs),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, resolution_for(opts.style))?;
             play::play(&photo, &opts)
         }
     }
+}
+
+fn serve(addr: std::net::SocketAddr, jobs: Option<usize>) -> Result<(), Failure> {
+    let mut limits = photophone_web::Limits::default();
+    if let Some(j) = jobs {
+        if j == 0 || j > 1024 {
+            return Err(Failure(format!("--jobs must be in 1..=1024, got {j}")));
+        }
+        limits.concurrent_jobs = j;
+    }
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| Failure(format!("cannot start the server: {e}")))?;
+    runtime
+        .block_on(photophone_web::serve(addr, limits, |bound| {
+            // The first line on stdout is the address (scripts read it when --addr has port 0).
+            println!("http://{bound}/");
+            if !photophone_web::has_wasm_engine() {
+                eprintln!("photophone: note: built without the WebAssembly engine (scripts/build-wasm.sh adds it); the page plays server-rendered audio");
+            }
+            eprintln!("photophone: serving on http://{bound}/ (Ctrl-C stops)");
+        }))
+        .map_err(|e| Failure(format!("{addr}: {e}")))
 }
 
 fn print_report(r: &photophone::Report) {

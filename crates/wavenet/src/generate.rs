@@ -284,6 +284,23 @@ impl<'m> Generator<'m> {
     }
 }
 
+/// Teacher-forced next-sample accuracy over a whole unconditioned clip (mu-law classes):
+/// the share of samples the model's most likely class gets right when fed the true past,
+/// starting from silence as training does. Runs the fast generator, O(layers) per sample.
+pub fn teacher_forced_accuracy(model: &Model, clip: &[u32]) -> f64 {
+    let q = model.config.quantization_channels;
+    let argmax = |l: &[f32]| (0..q).max_by(|&a, &b| l[a].total_cmp(&l[b])).unwrap_or(0) as u32;
+    let mut gen = Generator::new(model, 1, crate::mulaw::encode(0.0, q));
+    let mut correct = 0usize;
+    for (i, &target) in clip.iter().enumerate() {
+        if i > 0 {
+            gen.step(&clip[i - 1..i]);
+        }
+        correct += usize::from(argmax(&gen.logits) == target);
+    }
+    correct as f64 / clip.len().max(1) as f64
+}
+
 /// Logits for the sample after the last of `history` by recomputing every layer over the
 /// whole receptive field (the slow algorithm fast generation replaces). `history` shorter
 /// than the receptive field is padded with `silence` in front, as training does.

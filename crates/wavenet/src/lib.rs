@@ -8,6 +8,7 @@
 
 pub mod audio;
 pub mod checkpoint;
+pub mod compare;
 pub mod config;
 pub mod features;
 pub mod generate;

@@ -1,7 +1,7 @@
 //! Training: Adam with global-norm gradient clipping, windows sampled from mu-law clips with
 //! receptive-field padding, deterministic for a given seed.
 
-use crate::model::{forward_backward, Conditioning, Model, Workspace};
+use crate::model::{forward_backward_targets, Conditioning, Model, Workspace};
 
 /// Adam (Kingma & Ba), as in PyTorch's `torch.optim.Adam` defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,6 +166,13 @@ impl Dataset {
     }
 }
 
+/// A standard normal draw (Box–Muller) from the SplitMix64 stream.
+pub fn gaussian(state: &mut u64) -> f32 {
+    let u = ((next(state) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let v = (next(state) >> 11) as f64 / (1u64 << 53) as f64;
+    ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+}
+
 /// SplitMix64 step.
 pub fn next(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -186,6 +193,11 @@ pub struct Trainer {
     pub decay_steps: Option<u64>,
     pub batch: usize,
     pub clip_norm: f32,
+    /// Standard deviation, in mu-law classes, of the noise added to input samples (not to
+    /// targets). Teaches the model to recover from its own sampling errors, which free-running
+    /// generation otherwise compounds (exposure bias).
+    pub input_noise: f32,
+    noisy: Vec<u32>,
     ws: Workspace,
     grads: Vec<f32>,
 }
@@ -212,6 +224,8 @@ impl Trainer {
             decay_steps: None,
             batch: batch.max(1),
             clip_norm: 1.0,
+            input_noise: 0.0,
+            noisy: Vec::new(),
             ws,
             grads,
         }
@@ -235,7 +249,27 @@ impl Trainer {
         for _ in 0..self.batch {
             let (window, local) = data.sample(&mut self.rng);
             let cond = Conditioning { global: None, local };
-            let s = forward_backward(&self.model, &mut self.ws, window, cond, &mut self.grads, scale);
+            let targets = &window[window.len() - data.outputs..];
+            let inputs = if self.input_noise > 0.0 {
+                let q = self.model.config.quantization_channels as f32;
+                self.noisy.clear();
+                for &c in window {
+                    let shifted = c as f32 + self.input_noise * gaussian(&mut self.rng);
+                    self.noisy.push(shifted.round().clamp(0.0, q - 1.0) as u32);
+                }
+                &self.noisy[..]
+            } else {
+                window
+            };
+            let s = forward_backward_targets(
+                &self.model,
+                &mut self.ws,
+                inputs,
+                targets,
+                cond,
+                &mut self.grads,
+                scale,
+            );
             loss += s.loss_sum;
             correct += s.correct;
             count += s.count;

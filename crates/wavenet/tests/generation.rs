@@ -171,3 +171,29 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
         "conditioned generation and training disagree by {worst}"
     );
 }
+
+#[test]
+fn teacher_forced_accuracy_counts_the_naive_argmax_hits() {
+    use photophone_wavenet::generate::teacher_forced_accuracy;
+    let m = model();
+    let q = m.config.quantization_channels;
+    let silence = photophone_wavenet::mulaw::encode(0.0, q);
+    // A clip the untrained model gets partly right: its own greedy continuation, with every
+    // third sample replaced so that some predictions miss.
+    let argmax = |l: &[f32]| (0..q).max_by(|&a, &b| l[a].total_cmp(&l[b])).unwrap() as u32;
+    let mut clip: Vec<u32> = Vec::new();
+    for i in 0..300 {
+        let greedy = argmax(&naive_logits(&m, &clip, silence));
+        clip.push(if i % 3 == 2 {
+            (greedy + 5) % q as u32
+        } else {
+            greedy
+        });
+    }
+    let hits = (0..clip.len())
+        .filter(|&i| argmax(&naive_logits(&m, &clip[..i], silence)) == clip[i])
+        .count();
+    let expected = hits as f64 / clip.len() as f64;
+    assert!(expected > 0.3 && expected < 0.9, "{expected}");
+    assert_eq!(teacher_forced_accuracy(&m, &clip), expected);
+}

@@ -1,0 +1,110 @@
+//! Scores generated audio against the clip a model was trained on (the 8-second experiment).
+//! Usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [RESYNTH.wav]
+//!   MODEL_DIR   the unconditioned model: its teacher-forced accuracy over the whole clip
+//!   FREE.wav    free-running generation that continues CLIP after its first PRIME_SECONDS
+//!   RESYNTH.wav mel-conditioned re-synthesis of CLIP from its start
+//! Prints one line per figure and exits 1 when a goal of the experiment is missed.
+use photophone_wavenet::{audio, checkpoint, compare, generate, mulaw};
+use std::path::Path;
+
+const BANDS: usize = 64;
+
+fn load(path: &str, rate: u32) -> Vec<f32> {
+    let (x, from) = audio::decode_mono(Path::new(path)).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    });
+    audio::resample(&x, from, rate)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 4 {
+        eprintln!("usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [RESYNTH.wav]");
+        std::process::exit(2);
+    }
+    let model = checkpoint::load(Path::new(&args[1]))
+        .unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        })
+        .model;
+    let rate = model.config.sample_rate;
+    let q = model.config.quantization_channels;
+    let prime_s: f32 = args[2].parse().expect("PRIME_SECONDS");
+    // The clip exactly as training and priming saw it: mono, resampled, trimmed.
+    let clip = audio::load_clips(Path::new(&args[0]), rate)
+        .unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        })
+        .swap_remove(0);
+
+    let mut ok = true;
+    let classes: Vec<u32> = clip.iter().map(|&v| mulaw::encode(v, q)).collect();
+    let accuracy = generate::teacher_forced_accuracy(&model, &classes);
+    println!(
+        "teacher-forced next-sample accuracy over the whole clip (clean inputs): {:.1} % (goal >= 90 %)",
+        accuracy * 100.0
+    );
+    ok &= accuracy >= 0.9;
+    let mu: Vec<f32> = classes.iter().map(|&c| mulaw::decode(c, q)).collect();
+    println!(
+        "floor: the mu-law round trip of the clip is {:.2} dB from it (distances below are to the clip itself)",
+        compare::mel_distance_db(&mu, &clip, rate, BANDS)
+    );
+
+    let free = load(&args[3], rate);
+    let skip = (prime_s * rate as f32) as usize;
+    let target = &clip[skip.min(clip.len())..];
+    let n = free.len().min(target.len());
+    let (free, target) = (&free[..n], &target[..n]);
+    let noise = compare::loudness_matched_noise(target, 1);
+    let d_free = compare::mel_distance_db(free, target, rate, BANDS);
+    let d_noise = compare::mel_distance_db(&noise, target, rate, BANDS);
+    let ratio = d_free / d_noise;
+    println!(
+        "free-running: {:.2} s after a {prime_s} s prime: log-mel distance {d_free:.2} dB, loudness-matched white noise {d_noise:.2} dB, ratio {ratio:.2} (goal <= 0.50)",
+        n as f32 / rate as f32
+    );
+    ok &= ratio <= 0.5;
+    let windows = compare::windows(free, target, rate, BANDS, 0.5);
+    let silent: Vec<String> = windows
+        .iter()
+        .filter(|w| w.is_silent())
+        .map(|w| format!("{:.1}", w.start_s + prime_s))
+        .collect();
+    let blown: Vec<String> = windows
+        .iter()
+        .filter(|w| w.is_blow_up())
+        .map(|w| format!("{:.1}", w.start_s + prime_s))
+        .collect();
+    let lost: Vec<String> = windows
+        .iter()
+        .filter(|w| w.is_lost())
+        .map(|w| format!("{:.1}", w.start_s + prime_s))
+        .collect();
+    let worst = windows.iter().map(|w| w.distance_db).fold(0f32, f32::max);
+    let level = windows.iter().map(|w| w.level_db);
+    let (lo, hi) = level.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let flat = windows.iter().map(|w| w.flatness).fold(0f32, f32::max);
+    println!(
+        "free-running, per 0.5 s window: level {lo:+.1}..{hi:+.1} dB vs the clip, max flatness {flat:.3} (noise ~0.5), worst window {worst:.2} dB; silent at [{}] s, blown up at [{}] s, hardly closer than noise at [{}] s",
+        silent.join(", "),
+        blown.join(", "),
+        lost.join(", ")
+    );
+    ok &= silent.is_empty() && blown.is_empty() && lost.is_empty();
+
+    if let Some(path) = args.get(4) {
+        let resynth = load(path, rate);
+        let d = compare::mel_distance_db(&resynth, &clip, rate, BANDS);
+        println!(
+            "mel-conditioned re-synthesis: {:.2} s, log-mel distance {d:.2} dB (goal <= 3.00)",
+            resynth.len().min(clip.len()) as f32 / rate as f32
+        );
+        ok &= d <= 3.0;
+    }
+    println!("{}", if ok { "all goals met" } else { "goal missed" });
+    std::process::exit(if ok { 0 } else { 1 });
+}

@@ -1,0 +1,454 @@
+//! `photophone serve`: the page where a photo is dropped and heard, and its HTTP API.
+//!
+//! Routes (all fixed; no request ever names a file):
+//! - `GET /` and its assets, the WebAssembly engine under `/pkg/`, gallery photos under
+//!   `/gallery/{name}` (looked up in a built-in list);
+//! - `POST /api/analyze` → JSON report + score (the score is what the page's AudioWorklet
+//!   plays), `POST /api/render` → WAV, `POST /api/midi` → MIDI, each with the photo as the raw
+//!   request body and `?style=ambient|classic&seed=N&seconds=S`;
+//! - `GET /api/gallery`, `GET /api/health`.
+//!
+//! Decoding and rendering run on blocking threads behind a semaphore (requests queue for a
+//! slot, then time out with 503 rather than piling up work), and every error is a JSON body
+//! `{"error": kind, "message": one line}`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use photophone::analysis::{self, PhotoError, Resolution};
+use photophone::compose::{self, Style};
+use photophone::{synth, Options};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// What the server accepts and how much work it takes on at once.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest photo upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Photos rendered or analysed at the same time (the rest wait in line).
+    pub concurrent_jobs: usize,
+    /// How long a request may wait for a free slot before a 503.
+    pub queue_timeout: Duration,
+    /// How long one job may run before the request gets a 503 (the job still finishes in
+    /// its slot, so the concurrency bound holds).
+    pub job_timeout: Duration,
+    /// Longest piece a request may ask for, in seconds.
+    pub max_seconds: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 25 * 1024 * 1024,
+            concurrent_jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            queue_timeout: Duration::from_secs(60),
+            job_timeout: Duration::from_secs(60),
+            max_seconds: 300.0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    limits: Arc<Limits>,
+    slots: Arc<Semaphore>,
+}
+
+/// A failed request: status plus a JSON body naming the problem.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.kind,
+            message: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn photo_error(e: PhotoError) -> ApiError {
+    use PhotoError::*;
+    let message = e.to_string();
+    match e {
+        Empty => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty_body",
+            "no photo in the request body",
+        ),
+        TooLarge(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message),
+        UnknownFormat => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_an_image", message),
+        TooManyPixels { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_pixels", message),
+        Corrupt(_) | NoPixels => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "corrupt_image", message),
+        NotFound | IsDirectory | Io(_) => {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        }
+    }
+}
+
+/// `?style=…&seed=…&seconds=…`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    style: Option<String>,
+    seed: Option<u64>,
+    seconds: Option<f64>,
+}
+
+fn options(p: &Params, limits: &Limits) -> Result<Options, ApiError> {
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", m);
+    let style = match p.style.as_deref() {
+        None | Some("ambient") => Style::Ambient,
+        Some("classic") => Style::Classic,
+        Some(other) => return Err(bad(format!("style must be ambient or classic, not {other:?}"))),
+    };
+    let seconds = p.seconds.unwrap_or(30.0);
+    if !seconds.is_finite() || !(1.0..=limits.max_seconds).contains(&seconds) {
+        return Err(bad(format!(
+            "seconds must be between 1 and {}",
+            limits.max_seconds
+        )));
+    }
+    Ok(Options {
+        style,
+        seconds,
+        seed: p.seed.unwrap_or(0),
+        ..Options::default()
+    })
+}
+
+fn query(q: Result<Query<Params>, QueryRejection>) -> Result<Params, ApiError> {
+    q.map(|Query(p)| p)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", e.body_text()))
+}
+
+fn body(b: Result<Bytes, BytesRejection>, limits: &Limits) -> Result<Bytes, ApiError> {
+    match b {
+        Ok(b) if b.is_empty() => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty_body",
+            "no photo in the request body",
+        )),
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "uploads are limited to {} MB",
+                limits.max_upload_bytes / (1024 * 1024)
+            ),
+        )),
+        Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())),
+    }
+}
+
+/// Runs a CPU-bound job on a blocking thread once a slot is free.
+async fn run<T: Send + 'static>(
+    app: &App,
+    job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let busy = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is busy with other photos; try again shortly",
+        )
+    };
+    let permit = tokio::time::timeout(app.limits.queue_timeout, app.slots.clone().acquire_owned())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    let task = tokio::task::spawn_blocking(move || {
+        let _slot = permit;
+        job()
+    });
+    match tokio::time::timeout(app.limits.job_timeout, task).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the photo took too long to process",
+        )),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "processing failed",
+        )),
+        Ok(Ok(result)) => result,
+    }
+}
+
+fn resolution_for(style: Style) -> Resolution {
+    match style {
+        // The ambient style reads only the area-averaged copy (large JPEGs decode at 1/8).
+        Style::Ambient => Resolution::AnalysisOnly,
+        // The classic mapping reads full-resolution pixels.
+        Style::Classic => Resolution::Full,
+    }
+}
+
+/// `POST /api/analyze`: what the page shows and the score its engine plays.
+#[derive(Serialize)]
+struct Analyzed {
+    report: photophone::Report,
+    score: compose::Score,
+}
+
+async fn analyze(
+    State(app): State<App>,
+    q: Result<Query<Params>, QueryRejection>,
+    b: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let opts = options(&query(q)?, &app.limits)?;
+    let bytes = body(b, &app.limits)?;
+    let out = run(&app, move || {
+        let photo =
+            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
+        let report = photophone::report(&photo, &opts);
+        let (_, score) = photophone::compose_photo(&photo, &opts);
+        Ok(Analyzed { report, score })
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+async fn render(
+    State(app): State<App>,
+    q: Result<Query<Params>, QueryRejection>,
+    b: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let opts = options(&query(q)?, &app.limits)?;
+    let bytes = body(b, &app.limits)?;
+    let wav = run(&app, move || {
+        let photo =
+            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
+        let r = photophone::render(&photo, &opts);
+        Ok(synth::wav::encode_wav(&r.mastered.audio))
+    })
+    .await?;
+    Ok(download(wav, "audio/wav", "photophone.wav"))
+}
+
+async fn midi(
+    State(app): State<App>,
+    q: Result<Query<Params>, QueryRejection>,
+    b: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let opts = options(&query(q)?, &app.limits)?;
+    let bytes = body(b, &app.limits)?;
+    let mid = run(&app, move || {
+        let photo =
+            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
+        let (_, score) = photophone::compose_photo(&photo, &opts);
+        Ok(compose::midi::to_midi_bytes(&score))
+    })
+    .await?;
+    Ok(download(mid, "audio/midi", "photophone.mid"))
+}
+
+fn download(bytes: Vec<u8>, mime: &'static str, name: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).expect("ascii"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The built-in gallery: (name, title, MIME type, bytes, credit).
+const GALLERY: &[(&str, &str, &str, &[u8], &str)] = &[
+    (
+        "coffee",
+        "Coffee",
+        "image/png",
+        photophone::DEFAULT_PHOTO_PNG,
+        "scikit-image sample data, CC0",
+    ),
+    (
+        "chelsea",
+        "Chelsea the cat",
+        "image/png",
+        include_bytes!("../../photophone/tests/fixtures/chelsea.png"),
+        "Stefan van der Walt, CC0",
+    ),
+    (
+        "rocket",
+        "Falcon 9 launch",
+        "image/jpeg",
+        include_bytes!("../../photophone/tests/fixtures/rocket.jpg"),
+        "SpaceX, public domain",
+    ),
+];
+
+#[derive(Serialize)]
+struct GalleryEntry {
+    name: &'static str,
+    title: &'static str,
+    url: String,
+    credit: &'static str,
+}
+
+async fn gallery_list() -> Json<Vec<GalleryEntry>> {
+    Json(
+        GALLERY
+            .iter()
+            .map(|(name, title, _, _, credit)| GalleryEntry {
+                name,
+                title,
+                url: format!("/gallery/{name}"),
+                credit,
+            })
+            .collect(),
+    )
+}
+
+async fn gallery_photo(Path(name): Path<String>) -> Result<Response, ApiError> {
+    // The name is only compared against the built-in list, never used as a path.
+    let (_, _, mime, bytes, _) = GALLERY
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such gallery photo"))?;
+    Ok(([(header::CONTENT_TYPE, *mime)], *bytes).into_response())
+}
+
+fn asset(mime: &'static str, bytes: &'static [u8]) -> Response {
+    (
+        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")],
+        bytes,
+    )
+        .into_response()
+}
+
+#[cfg(embedded_wasm)]
+const WASM: Option<(&[u8], &[u8])> = Some((
+    include_bytes!("../pkg/photophone_wasm.js"),
+    include_bytes!("../pkg/photophone_wasm_bg.wasm"),
+));
+#[cfg(not(embedded_wasm))]
+const WASM: Option<(&[u8], &[u8])> = None;
+
+/// Whether this build carries the WebAssembly engine (`scripts/build-wasm.sh` before
+/// building adds it).
+pub fn has_wasm_engine() -> bool {
+    WASM.is_some()
+}
+
+fn no_engine() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_wasm_engine",
+        "this server was built without the WebAssembly engine (run scripts/build-wasm.sh, then rebuild)",
+    )
+    .into_response()
+}
+
+#[derive(Serialize)]
+struct Health {
+    ok: bool,
+    wasm_engine: bool,
+    version: &'static str,
+}
+
+/// The whole application.
+pub fn router(limits: Limits) -> Router {
+    let app = App {
+        slots: Arc::new(Semaphore::new(limits.concurrent_jobs.max(1))),
+        limits: Arc::new(limits.clone()),
+    };
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", include_bytes!("../static/index.html")) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript", include_bytes!("../static/app.js")) }),
+        )
+        .route(
+            "/worklet.js",
+            get(|| async { asset("text/javascript", include_bytes!("../static/worklet.js")) }),
+        )
+        .route(
+            "/worklet-shim.js",
+            get(|| async { asset("text/javascript", include_bytes!("../static/worklet-shim.js")) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css", include_bytes!("../static/style.css")) }),
+        )
+        .route(
+            "/pkg/photophone_wasm.js",
+            get(|| async { WASM.map_or_else(no_engine, |(js, _)| asset("text/javascript", js)) }),
+        )
+        .route(
+            "/pkg/photophone_wasm_bg.wasm",
+            get(|| async { WASM.map_or_else(no_engine, |(_, wasm)| asset("application/wasm", wasm)) }),
+        )
+        .route("/gallery/{name}", get(gallery_photo))
+        .route("/api/gallery", get(gallery_list))
+        .route(
+            "/api/health",
+            get(|| async {
+                Json(Health {
+                    ok: true,
+                    wasm_engine: has_wasm_engine(),
+                    version: env!("CARGO_PKG_VERSION"),
+                })
+            }),
+        )
+        .route("/api/analyze", post(analyze))
+        .route("/api/render", post(render))
+        .route("/api/midi", post(midi))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
+        .layer(DefaultBodyLimit::max(limits.max_upload_bytes))
+        .with_state(app)
+}
+
+/// Binds `addr` and serves until Ctrl-C. `on_ready` gets the bound address (port 0 picks a
+/// free one).
+pub async fn serve(
+    addr: SocketAddr,
+    limits: Limits,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(limits))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
