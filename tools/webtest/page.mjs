@@ -37,6 +37,7 @@ try {
   await page.setInputFiles('#file', photo);
   await page.waitForFunction(() => window.photophone.latencyMs !== null, null, { timeout: 30000 });
   result.latencyMs = await page.evaluate(() => window.photophone.latencyMs);
+  result.baseLatencyMs = await page.evaluate(() => window.photophone.ctx.baseLatency * 1000);
   const rms = await page.evaluate(async () => {
     let loudest = 0;
     for (let i = 0; i < 40; i++) {

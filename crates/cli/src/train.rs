@@ -14,7 +14,7 @@ use std::time::Duration;
 pub struct TrainArgs {
     /// A clip or a folder of clips (WAV, FLAC, OGG/Vorbis, MP3).
     data: PathBuf,
-    /// Model preset: ibab, small or tiny.
+    /// Model preset: ibab, small, clip or tiny.
     #[arg(long, default_value = "small")]
     preset: String,
     /// A JSON model config (the fields of `config.json` in a model folder); overrides --preset.

@@ -466,3 +466,47 @@ fn ctrl_c_during_training_writes_a_checkpoint_and_exits_cleanly() {
         "the checkpoint holds every logged step"
     );
 }
+
+#[test]
+fn serve_answers_on_loopback_and_refuses_a_taken_port_in_one_line() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut server = bin()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{first}");
+
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"ok\":true"), "{answer}");
+
+    // A second server on the same port: one line, exit 1.
+    let o = bin().args(["serve", "--addr", &addr]).output().unwrap();
+    assert_one_line_failure(&o, &addr);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let help = String::from_utf8(bin().args(["serve", "--help"]).output().unwrap().stdout).unwrap();
+    assert!(
+        help.contains("[default: 127.0.0.1:8080]"),
+        "loopback by default: {help}"
+    );
+}

@@ -38,7 +38,7 @@ pub struct Config {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("unknown preset {0:?} (choose ibab, small or tiny)")]
+    #[error("unknown preset {0:?} (choose ibab, small, clip or tiny)")]
     UnknownPreset(String),
     #[error("invalid config: {0}")]
     Invalid(String),
@@ -84,6 +84,17 @@ impl Config {
         }
     }
 
+    /// For learning one short clip by heart (the 8-second experiment): the `small` widths with
+    /// 2 × 1…2048 (24 layers), a receptive field of 8,192 samples (0.51 s at 16 kHz, longer than
+    /// the gap between two notes of a phrase), and 8,000-sample windows.
+    pub fn clip() -> Config {
+        Config {
+            dilations: stacks(2, 2048),
+            sample_size: 8_000,
+            ..Config::small()
+        }
+    }
+
     /// For tests: 2 × 1…8, 8 channels, 32 classes.
     pub fn tiny() -> Config {
         Config {
@@ -109,6 +120,7 @@ impl Config {
             "ibab" => Ok(Config::ibab()),
             "small" => Ok(Config::small()),
             "tiny" => Ok(Config::tiny()),
+            "clip" => Ok(Config::clip()),
             other => Err(ConfigError::UnknownPreset(other.into())),
         }
     }

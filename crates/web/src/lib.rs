@@ -42,6 +42,9 @@ pub struct Limits {
     pub job_timeout: Duration,
     /// Longest piece a request may ask for, in seconds.
     pub max_seconds: f64,
+    /// Whole-request limit, upload included (a slow client cannot hold a connection open
+    /// indefinitely): 408 after it.
+    pub request_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             queue_timeout: Duration::from_secs(60),
             job_timeout: Duration::from_secs(60),
             max_seconds: 300.0,
+            request_timeout: Duration::from_secs(150),
         }
     }
 }
@@ -382,6 +386,23 @@ struct Health {
     version: &'static str,
 }
 
+/// Answers 408 (JSON) to a request, upload included, that takes longer than the limit.
+async fn request_deadline(
+    State(app): State<App>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(app.limits.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request took too long (a slow upload?)",
+        )
+        .into_response(),
+    }
+}
+
 /// The whole application.
 pub fn router(limits: Limits) -> Router {
     let app = App {
@@ -434,6 +455,10 @@ pub fn router(limits: Limits) -> Router {
         .route("/api/midi", post(midi))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(limits.max_upload_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            request_deadline,
+        ))
         .with_state(app)
 }
 

@@ -1,0 +1,87 @@
+//! The page in a real headless Chromium (Debian's, driven by playwright-core from
+//! `tools/webtest/page.mjs`) against a real server on loopback: a 12-megapixel upload plays
+//! through the WebAssembly engine, dots are drawn, downloads parse, a gallery walk
+//! cross-fades without a click. The screenshot and downloads land in `target/web-test/`.
+//!
+//! Needs node, Chromium, `tools/webtest/node_modules` and the embedded WebAssembly engine —
+//! `scripts/test.sh` installs and builds them. Without them the test is skipped locally and
+//! fails under CI (CI=true), so it cannot pass by not running there.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// What is missing for the browser test, if anything.
+fn missing() -> Vec<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut missing = Vec::new();
+    if !Path::new(&chromium).exists() {
+        missing.push(format!("Chromium at {chromium} (apt install chromium)"));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node".into());
+    }
+    if !root().join("tools/webtest/node_modules/playwright-core").is_dir() {
+        missing.push("tools/webtest/node_modules (npm ci in tools/webtest)".into());
+    }
+    if !photophone_web::has_wasm_engine() {
+        missing.push("the WebAssembly engine (scripts/build-wasm.sh, then rebuild)".into());
+    }
+    missing
+}
+
+#[test]
+fn the_page_plays_a_dropped_photo_in_chromium() {
+    let missing = missing();
+    if !missing.is_empty() {
+        let msg = format!(
+            "browser test needs: {}; scripts/test.sh installs them",
+            missing.join(", ")
+        );
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("skipping: {msg}");
+        return;
+    }
+    let out = root().join("target/web-test");
+    std::fs::create_dir_all(&out).unwrap();
+    let photo = out.join("photo-12mp.jpg");
+    std::fs::write(&photo, photophone::large_test_jpeg(4000, 3000)).unwrap();
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let addr = "127.0.0.1:0".parse().unwrap();
+        runtime
+            .block_on(photophone_web::serve(
+                addr,
+                photophone_web::Limits::default(),
+                move |a| {
+                    tx.send(a).unwrap();
+                },
+            ))
+            .unwrap();
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(10)).expect("server starts");
+
+    let run = Command::new("node")
+        .arg(root().join("tools/webtest/page.mjs"))
+        .arg(format!("http://{addr}/"))
+        .arg(&out)
+        .arg(&photo)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "page test failed:\n{stderr}\n{stdout}");
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    eprintln!("page test: {result}");
+    assert_eq!(result["engine"], "wasm");
+    assert!(
+        out.join("page.png").metadata().unwrap().len() > 10_000,
+        "screenshot saved"
+    );
+}
