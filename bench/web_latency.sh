@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 scripts/bootstrap.sh >/dev/null
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F); $(/usr/bin/chromium --version)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F); $(/usr/bin/chromium --version 2>/dev/null)"
 for _ in $(seq "$runs"); do
   cargo test -q --release -p photophone-web --test browser -- --nocapture 2>&1 \
     | sed -n 's/^page test: //p' \
-    | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(f"{r[\"latencyMs\"]:.0f} ms to first engine block, context base latency {r.get(\"baseLatencyMs\", 0):.0f} ms")'
+    | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print("%.0f ms to the first engine block (context base latency %.0f ms)" % (r["latencyMs"], r.get("baseLatencyMs", 0)))'
 done

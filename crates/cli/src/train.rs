@@ -47,10 +47,6 @@ pub struct TrainArgs {
     /// Decay the learning rate (cosine, to 5 % of --lr) over --steps.
     #[arg(long, requires = "steps")]
     lr_decay: bool,
-    /// Add Gaussian noise of this many mu-law classes (standard deviation) to the input
-    /// samples, not the targets: makes free-running generation recover from its own errors.
-    #[arg(long, default_value_t = 0.0)]
-    input_noise: f32,
     /// Mel bands for --condition mel.
     #[arg(long, default_value_t = 40)]
     mel_bands: usize,
@@ -78,12 +74,6 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
     }
     if !a.lr.is_finite() || a.lr <= 0.0 || a.lr > 1.0 {
         return Err(Failure(format!("--lr must be in (0, 1], got {}", a.lr)));
-    }
-    if !a.input_noise.is_finite() || !(0.0..=64.0).contains(&a.input_noise) {
-        return Err(Failure(format!(
-            "--input-noise must be in [0, 64] classes, got {}",
-            a.input_noise
-        )));
     }
     if a.minutes.is_some_and(|m| !m.is_finite() || m <= 0.0) {
         return Err(Failure("--minutes must be positive".into()));
@@ -140,7 +130,6 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
         seed: a.seed,
         resume: a.resume,
         decay: a.lr_decay,
-        input_noise: a.input_noise,
         checkpoint_every: Duration::from_secs(60),
     };
     let summary = session::run(opts, &stop, |p| {

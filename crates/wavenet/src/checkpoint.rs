@@ -34,9 +34,6 @@ pub struct TrainState {
     /// Cosine learning-rate decay to 5 % over this many steps (none if absent).
     #[serde(default)]
     pub decay_steps: Option<u64>,
-    /// Input noise in mu-law classes (see `Trainer::input_noise`).
-    #[serde(default)]
-    pub input_noise: f32,
 }
 
 pub const CURRENT: &str = "checkpoint";

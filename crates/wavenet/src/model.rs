@@ -420,22 +420,6 @@ pub fn forward_backward(
     grads: &mut [f32],
     grad_scale: f32,
 ) -> PassStats {
-    let targets = &x[x.len() - ws.outputs..];
-    forward_backward_targets(model, ws, x, targets, cond, grads, grad_scale)
-}
-
-/// [`forward_backward`] with the targets given apart from the inputs: training with noisy
-/// inputs (`x`) still scores the clean next samples (`targets`, the window's last
-/// `ws.outputs` samples).
-pub fn forward_backward_targets(
-    model: &Model,
-    ws: &mut Workspace,
-    x: &[u32],
-    targets: &[u32],
-    cond: Conditioning,
-    grads: &mut [f32],
-    grad_scale: f32,
-) -> PassStats {
     let c = &model.config;
     let lay = &model.layout;
     let p = &model.params[..];
@@ -571,7 +555,7 @@ pub fn forward_backward_targets(
     }
 
     // Head, per part and chunk; `skip` becomes d(loss)/d(skip) on the way back.
-    assert_eq!(targets.len(), t_out, "targets length");
+    let targets = &x[n_in + 1 - t_out..];
     {
         let skip = Rows::of(&mut ws.skip);
         let ws_act = &ws.act;

@@ -22,8 +22,6 @@ pub struct Options {
     pub resume: bool,
     /// Decay the learning rate (cosine, to 5 %) over `steps`.
     pub decay: bool,
-    /// Noise added to input samples, in mu-law classes (0 = none).
-    pub input_noise: f32,
     /// Checkpoint at least this often.
     pub checkpoint_every: Duration,
 }
@@ -86,7 +84,6 @@ pub fn run(
             seed: opts.seed,
             last_loss: None,
             decay_steps: if opts.decay { opts.steps } else { None },
-            input_noise: opts.input_noise,
         };
         (model, adam, state)
     };
@@ -148,7 +145,6 @@ pub fn run(
         state.step,
     );
     trainer.decay_steps = state.decay_steps;
-    trainer.input_noise = state.input_noise;
     let first_step = trainer.step;
     let started = Instant::now();
     let mut last_checkpoint = Instant::now();
@@ -162,7 +158,6 @@ pub fn run(
             seed: state.seed,
             last_loss: last.map(|m| m.loss),
             decay_steps: t.decay_steps,
-            input_noise: t.input_noise,
         };
         checkpoint::save(&opts.out, &t.model, &t.adam, &state)
     };

@@ -1,7 +1,7 @@
 //! Training: Adam with global-norm gradient clipping, windows sampled from mu-law clips with
 //! receptive-field padding, deterministic for a given seed.
 
-use crate::model::{forward_backward_targets, Conditioning, Model, Workspace};
+use crate::model::{forward_backward, Conditioning, Model, Workspace};
 
 /// Adam (Kingma & Ba), as in PyTorch's `torch.optim.Adam` defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,11 +193,6 @@ pub struct Trainer {
     pub decay_steps: Option<u64>,
     pub batch: usize,
     pub clip_norm: f32,
-    /// Standard deviation, in mu-law classes, of the noise added to input samples (not to
-    /// targets). Teaches the model to recover from its own sampling errors, which free-running
-    /// generation otherwise compounds (exposure bias).
-    pub input_noise: f32,
-    noisy: Vec<u32>,
     ws: Workspace,
     grads: Vec<f32>,
 }
@@ -224,8 +219,6 @@ impl Trainer {
             decay_steps: None,
             batch: batch.max(1),
             clip_norm: 1.0,
-            input_noise: 0.0,
-            noisy: Vec::new(),
             ws,
             grads,
         }
@@ -249,27 +242,7 @@ impl Trainer {
         for _ in 0..self.batch {
             let (window, local) = data.sample(&mut self.rng);
             let cond = Conditioning { global: None, local };
-            let targets = &window[window.len() - data.outputs..];
-            let inputs = if self.input_noise > 0.0 {
-                let q = self.model.config.quantization_channels as f32;
-                self.noisy.clear();
-                for &c in window {
-                    let shifted = c as f32 + self.input_noise * gaussian(&mut self.rng);
-                    self.noisy.push(shifted.round().clamp(0.0, q - 1.0) as u32);
-                }
-                &self.noisy[..]
-            } else {
-                window
-            };
-            let s = forward_backward_targets(
-                &self.model,
-                &mut self.ws,
-                inputs,
-                targets,
-                cond,
-                &mut self.grads,
-                scale,
-            );
+            let s = forward_backward(&self.model, &mut self.ws, window, cond, &mut self.grads, scale);
             loss += s.loss_sum;
             correct += s.correct;
             count += s.count;

@@ -74,7 +74,6 @@ fn resume_continues_exactly_where_it_stopped() {
         seed: 5,
         last_loss: losses.last().copied(),
         decay_steps: first.decay_steps,
-        input_noise: first.input_noise,
     };
     checkpoint::save(dir.path(), &first.model, &first.adam, &state).unwrap();
     drop(first);
@@ -108,7 +107,6 @@ fn an_interrupted_save_leaves_a_loadable_checkpoint() {
         seed: 0,
         last_loss: None,
         decay_steps: None,
-        input_noise: 0.0,
     };
     checkpoint::save(dir.path(), &model, &adam, &state).unwrap();
     // A kill between the two renames leaves only checkpoint.old; a kill before them leaves a
@@ -226,7 +224,6 @@ fn mel_conditioned_training_uses_the_conditioning() {
         seed: 1,
         resume: false,
         decay: false,
-        input_noise: 0.0,
         checkpoint_every: std::time::Duration::from_secs(3600),
     };
     session::run(opts, &std::sync::atomic::AtomicBool::new(false), |_| {}).unwrap();
