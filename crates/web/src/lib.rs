@@ -226,19 +226,31 @@ struct Analyzed {
     score: compose::Score,
 }
 
+/// The request's photo and options, checked, then `job` on them in a processing slot.
+async fn with_photo<T: Send + 'static>(
+    app: &App,
+    q: Result<Query<Params>, QueryRejection>,
+    b: Result<Bytes, BytesRejection>,
+    job: impl FnOnce(&photophone::Photo, &Options) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let opts = options(&query(q)?, &app.limits)?;
+    let bytes = body(b, &app.limits)?;
+    run(app, move || {
+        let photo =
+            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
+        Ok(job(&photo, &opts))
+    })
+    .await
+}
+
 async fn analyze(
     State(app): State<App>,
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let opts = options(&query(q)?, &app.limits)?;
-    let bytes = body(b, &app.limits)?;
-    let out = run(&app, move || {
-        let photo =
-            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
-        let report = photophone::report(&photo, &opts);
-        let (_, score) = photophone::compose_photo(&photo, &opts);
-        Ok(Analyzed { report, score })
+    let out = with_photo(&app, q, b, |photo, opts| Analyzed {
+        report: photophone::report(photo, opts),
+        score: photophone::compose_photo(photo, opts).1,
     })
     .await?;
     Ok(Json(out).into_response())
@@ -249,13 +261,8 @@ async fn render(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let opts = options(&query(q)?, &app.limits)?;
-    let bytes = body(b, &app.limits)?;
-    let wav = run(&app, move || {
-        let photo =
-            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
-        let r = photophone::render(&photo, &opts);
-        Ok(synth::wav::encode_wav(&r.mastered.audio))
+    let wav = with_photo(&app, q, b, |photo, opts| {
+        synth::wav::encode_wav(&photophone::render(photo, opts).mastered.audio)
     })
     .await?;
     Ok(download(wav, "audio/wav", "photophone.wav"))
@@ -266,13 +273,8 @@ async fn midi(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let opts = options(&query(q)?, &app.limits)?;
-    let bytes = body(b, &app.limits)?;
-    let mid = run(&app, move || {
-        let photo =
-            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
-        let (_, score) = photophone::compose_photo(&photo, &opts);
-        Ok(compose::midi::to_midi_bytes(&score))
+    let mid = with_photo(&app, q, b, |photo, opts| {
+        compose::midi::to_midi_bytes(&photophone::compose_photo(photo, opts).1)
     })
     .await?;
     Ok(download(mid, "audio/midi", "photophone.mid"))
@@ -348,6 +350,27 @@ async fn gallery_photo(Path(name): Path<String>) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, *mime)], *bytes).into_response())
 }
 
+/// The page's files, built into the binary: (route, MIME type, bytes).
+const PAGE: &[(&str, &str, &[u8])] = &[
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_bytes!("../static/index.html"),
+    ),
+    ("/app.js", "text/javascript", include_bytes!("../static/app.js")),
+    (
+        "/worklet.js",
+        "text/javascript",
+        include_bytes!("../static/worklet.js"),
+    ),
+    (
+        "/worklet-shim.js",
+        "text/javascript",
+        include_bytes!("../static/worklet-shim.js"),
+    ),
+    ("/style.css", "text/css", include_bytes!("../static/style.css")),
+];
+
 fn asset(mime: &'static str, bytes: &'static [u8]) -> Response {
     (
         [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")],
@@ -409,27 +432,11 @@ pub fn router(limits: Limits) -> Router {
         slots: Arc::new(Semaphore::new(limits.concurrent_jobs.max(1))),
         limits: Arc::new(limits.clone()),
     };
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", include_bytes!("../static/index.html")) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript", include_bytes!("../static/app.js")) }),
-        )
-        .route(
-            "/worklet.js",
-            get(|| async { asset("text/javascript", include_bytes!("../static/worklet.js")) }),
-        )
-        .route(
-            "/worklet-shim.js",
-            get(|| async { asset("text/javascript", include_bytes!("../static/worklet-shim.js")) }),
-        )
-        .route(
-            "/style.css",
-            get(|| async { asset("text/css", include_bytes!("../static/style.css")) }),
-        )
+    let mut router = Router::new();
+    for &(path, mime, bytes) in PAGE {
+        router = router.route(path, get(move || async move { asset(mime, bytes) }));
+    }
+    router
         .route(
             "/pkg/photophone_wasm.js",
             get(|| async { WASM.map_or_else(no_engine, |(js, _)| asset("text/javascript", js)) }),
