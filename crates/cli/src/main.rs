@@ -160,13 +160,6 @@ fn load(photo: &Option<PathBuf>, resolution: analysis::Resolution) -> Result<Pho
 }
 
 /// The ambient style reads only the analysis copy; the classic style needs every pixel.
-fn resolution_for(style: Style) -> analysis::Resolution {
-    match style {
-        Style::Ambient => analysis::Resolution::AnalysisOnly,
-        Style::Classic => analysis::Resolution::Full,
-    }
-}
-
 /// Checks up front that an output can be created, so no work is wasted on a doomed render.
 pub fn check_writable(path: &Path) -> Result<(), Failure> {
     if path.is_dir() {
@@ -213,7 +206,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 check_writable(m)?;
             }
             let t0 = Instant::now();
-            let photo = load(&photo, resolution_for(opts.style))?;
+            let photo = load(&photo, photophone::resolution_for(opts.style))?;
             let decode = t0.elapsed();
             let r = photophone::render(&photo, &opts);
             let t1 = Instant::now();
@@ -284,7 +277,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve { addr, jobs } => serve(addr, jobs),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
-            let photo = load(&photo, resolution_for(opts.style))?;
+            let photo = load(&photo, photophone::resolution_for(opts.style))?;
             play::play(&photo, &opts)
         }
     }

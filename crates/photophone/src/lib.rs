@@ -94,6 +94,15 @@ pub struct Rendering {
     pub timings: Timings,
 }
 
+/// How much of a photo a style needs decoded: the ambient style reads only the area-averaged
+/// copy (large JPEGs then decode at 1/2–1/8 scale), the classic mapping full-resolution pixels.
+pub fn resolution_for(style: Style) -> analysis::Resolution {
+    match style {
+        Style::Ambient => analysis::Resolution::AnalysisOnly,
+        Style::Classic => analysis::Resolution::Full,
+    }
+}
+
 /// Analyses and composes.
 pub fn compose_photo(photo: &Photo, options: &Options) -> (Analysis, Score) {
     let analysis = analysis::analyze(photo);
@@ -164,6 +173,12 @@ pub struct ClassicSummary {
 
 /// Everything `analyze` reports, for the given style's musical decisions.
 pub fn report(photo: &Photo, options: &Options) -> Report {
+    report_and_score(photo, options).0
+}
+
+/// The report and the score it describes, from one analysis (what the web page needs: the
+/// report to show, the score to play).
+pub fn report_and_score(photo: &Photo, options: &Options) -> (Report, Score) {
     let (analysis, score) = compose_photo(photo, options);
     let feature_pixels = compose::classic_feature_pixels(photo);
     let music = match &score.arrangement {
@@ -186,7 +201,7 @@ pub fn report(photo: &Photo, options: &Options) -> Report {
             decisions: score.decisions.clone(),
         },
     };
-    Report {
+    let report = Report {
         schema_version: 1,
         photo: PhotoInfo {
             name: photo.name.clone(),
@@ -199,5 +214,6 @@ pub fn report(photo: &Photo, options: &Options) -> Report {
             threshold: analysis::trackingjs::DEFAULT_THRESHOLD,
             feature_pixels,
         },
-    }
+    };
+    (report, score)
 }

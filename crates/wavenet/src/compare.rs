@@ -44,9 +44,7 @@ pub fn spectral_flatness(x: &[f32], sample_rate: u32) -> f32 {
         return 0.0;
     }
     let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft);
-    let window: Vec<f32> = (0..n_fft)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n_fft as f32).cos())
-        .collect();
+    let window = crate::features::hann(n_fft);
     let mut buf = vec![Complex32::new(0.0, 0.0); n_fft];
     let (mut total, mut frames) = (0.0f64, 0usize);
     for start in (0..=x.len() - n_fft).step_by(hop) {

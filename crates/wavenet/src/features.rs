@@ -9,6 +9,13 @@ pub fn frame_sizes(sample_rate: u32) -> (usize, usize) {
     (n_fft, n_fft / 4)
 }
 
+/// Periodic Hann window of `n` samples (the analysis window of every frame here).
+pub fn hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+        .collect()
+}
+
 fn hz_to_mel(f: f32) -> f32 {
     2595.0 * (1.0 + f / 700.0).log10()
 }
@@ -50,9 +57,7 @@ pub fn log_mel(x: &[f32], sample_rate: u32, bands: usize) -> (Vec<f32>, usize) {
     let (n_fft, hop) = frame_sizes(sample_rate);
     let bank = mel_filterbank(sample_rate, n_fft, bands);
     let fft = FftPlanner::<f32>::new().plan_fft_forward(n_fft);
-    let window: Vec<f32> = (0..n_fft)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n_fft as f32).cos())
-        .collect();
+    let window = hann(n_fft);
     let frames = x.len() / hop + 1;
     let mut out = Vec::with_capacity(frames * bands);
     let mut buf = vec![Complex32::new(0.0, 0.0); n_fft];

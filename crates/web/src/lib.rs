@@ -19,7 +19,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use photophone::analysis::{self, PhotoError, Resolution};
+use photophone::analysis::{self, PhotoError};
 use photophone::compose::{self, Style};
 use photophone::{synth, Options};
 use serde::{Deserialize, Serialize};
@@ -210,15 +210,6 @@ async fn run<T: Send + 'static>(
     }
 }
 
-fn resolution_for(style: Style) -> Resolution {
-    match style {
-        // The ambient style reads only the area-averaged copy (large JPEGs decode at 1/8).
-        Style::Ambient => Resolution::AnalysisOnly,
-        // The classic mapping reads full-resolution pixels.
-        Style::Classic => Resolution::Full,
-    }
-}
-
 /// `POST /api/analyze`: what the page shows and the score its engine plays.
 #[derive(Serialize)]
 struct Analyzed {
@@ -236,8 +227,8 @@ async fn with_photo<T: Send + 'static>(
     let opts = options(&query(q)?, &app.limits)?;
     let bytes = body(b, &app.limits)?;
     run(app, move || {
-        let photo =
-            analysis::load_bytes_at(&bytes, "upload", resolution_for(opts.style)).map_err(photo_error)?;
+        let photo = analysis::load_bytes_at(&bytes, "upload", photophone::resolution_for(opts.style))
+            .map_err(photo_error)?;
         Ok(job(&photo, &opts))
     })
     .await
@@ -248,9 +239,9 @@ async fn analyze(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let out = with_photo(&app, q, b, |photo, opts| Analyzed {
-        report: photophone::report(photo, opts),
-        score: photophone::compose_photo(photo, opts).1,
+    let out = with_photo(&app, q, b, |photo, opts| {
+        let (report, score) = photophone::report_and_score(photo, opts);
+        Analyzed { report, score }
     })
     .await?;
     Ok(Json(out).into_response())

@@ -217,14 +217,22 @@ function showReport(report) {
   if (state.bitmap) drawDots(report);
 }
 
+// The analyser's last window of samples, into one buffer reused every frame.
+let scopeTime = null;
+let scopeBins = null;
+function analyserTime() {
+  scopeTime ??= new Float32Array(state.analyser.fftSize);
+  state.analyser.getFloatTimeDomainData(scopeTime);
+  return scopeTime;
+}
+
 // Live waveform and scrolling spectrogram of what the analyser hears.
 function drawScopes() {
   requestAnimationFrame(drawScopes);
   if (!state.analyser) return;
   const wave = $('wave');
   const gw = wave.getContext('2d');
-  const time = new Float32Array(state.analyser.fftSize);
-  state.analyser.getFloatTimeDomainData(time);
+  const time = analyserTime();
   gw.fillStyle = '#0c0c0e';
   gw.fillRect(0, 0, wave.width, wave.height);
   gw.strokeStyle = '#6fd3ff';
@@ -238,7 +246,8 @@ function drawScopes() {
   const spec = $('spectrogram');
   const gs = spec.getContext('2d');
   gs.drawImage(spec, -1, 0);
-  const bins = new Uint8Array(state.analyser.frequencyBinCount);
+  scopeBins ??= new Uint8Array(state.analyser.frequencyBinCount);
+  const bins = scopeBins;
   state.analyser.getByteFrequencyData(bins);
   for (let y = 0; y < spec.height; y++) {
     // Log frequency axis, low at the bottom.
@@ -252,8 +261,7 @@ function drawScopes() {
 // Loudness of what is playing now (RMS of the analyser's last window), for tests and the UI.
 state.currentRms = () => {
   if (!state.analyser) return 0;
-  const time = new Float32Array(state.analyser.fftSize);
-  state.analyser.getFloatTimeDomainData(time);
+  const time = analyserTime();
   return Math.sqrt(time.reduce((s, v) => s + v * v, 0) / time.length);
 };
 
