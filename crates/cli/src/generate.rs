@@ -113,12 +113,14 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
                 a.model.display()
             )))
         }
-        (None, true) => {
+        (None, true) if model.config.local_condition_dropout == 0.0 => {
             return Err(Failure(format!(
-                "{}: this model is conditioned on log-mel frames: give --condition-from CLIP",
+                "{}: this model is conditioned on log-mel frames: give --condition-from CLIP (or train with --condition-dropout to generate without)",
                 a.model.display()
             )))
         }
+        // Trained with conditioning dropout: the unconditioned mode (zero conditioning).
+        (None, true) => None,
         (Some(p), true) => {
             let clips = audio::load_clips(p, rate).map_err(|e| Failure(e.to_string()))?;
             Some(photophone_wavenet::features::mel_conditioning(&clips[0], rate, model.config.local_condition_channels))

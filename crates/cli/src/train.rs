@@ -50,6 +50,10 @@ pub struct TrainArgs {
     /// Mel bands for --condition mel.
     #[arg(long, default_value_t = 40)]
     mel_bands: usize,
+    /// Share of training windows without their conditioning (0 to <1): the model then also
+    /// generates unconditioned (`generate MODEL_DIR` without --condition-from).
+    #[arg(long, requires = "condition")]
+    condition_dropout: Option<f32>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -99,6 +103,12 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
         }
         config.local_condition = "mel".into();
         config.local_condition_channels = a.mel_bands;
+        if let Some(p) = a.condition_dropout {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Failure(format!("--condition-dropout must be in [0, 1), got {p}")));
+            }
+            config.local_condition_dropout = p;
+        }
     }
     let steps = match (a.steps, a.minutes) {
         (None, None) => Some(1000),

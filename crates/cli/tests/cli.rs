@@ -415,6 +415,39 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
     // 1 s of tone at the tiny preset's 8 kHz (less trimmed silence: none here).
     assert!((r.duration() as i64 - 8_000).abs() <= 10, "{}", r.duration());
     one_line(&gen(&["melmodel", "-o", "bad.wav"]), "--condition-from");
+    // Trained with conditioning dropout, the same kind of model also generates without it.
+    let train_dropout = |share: &str| {
+        bin()
+            .current_dir(d)
+            .args([
+                "train",
+                "tone.wav",
+                "--preset",
+                "tiny",
+                "--steps",
+                "10",
+                "--out",
+                "dropmodel",
+                "--condition",
+                "mel",
+                "--condition-dropout",
+                share,
+            ])
+            .output()
+            .unwrap()
+    };
+    one_line(&train_dropout("1.5"), "--condition-dropout must be in [0, 1)");
+    assert!(!d.join("dropmodel").exists());
+    let o = train_dropout("0.5");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gen(&["dropmodel", "-o", "free.wav", "--seconds", "0.25"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        hound::WavReader::open(d.join("free.wav")).unwrap().duration(),
+        2_000
+    );
+    let o = gen(&["dropmodel", "-o", "resynth2.wav", "--condition-from", "tone.wav"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(model.join("checkpoint/model.safetensors"), b"corrupt").unwrap();
     one_line(&gen(&["model", "-o", "bad.wav"]), "corrupt");
 }

@@ -1,10 +1,11 @@
 //! Scores generated audio against the clip a model was trained on (the 8-second experiment).
-//! Usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [RESYNTH.wav]
-//!   MODEL_DIR   the unconditioned model: its teacher-forced accuracy over the whole clip
-//!   FREE.wav    free-running generation that continues CLIP after its first PRIME_SECONDS
-//!   RESYNTH.wav mel-conditioned re-synthesis of CLIP from its start
+//! Usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [MEL_MODEL_DIR RESYNTH.wav]
+//!   MODEL_DIR     the unconditioned model: its teacher-forced accuracy over the whole clip
+//!   FREE.wav      free-running generation that continues CLIP after its first PRIME_SECONDS
+//!   MEL_MODEL_DIR the mel-conditioned model: its teacher-forced accuracy, fed the clip's mel
+//!   RESYNTH.wav   its re-synthesis of CLIP from its start
 //! Prints one line per figure and exits 1 when a goal of the experiment is missed.
-use photophone_wavenet::{audio, checkpoint, compare, generate, mulaw};
+use photophone_wavenet::{audio, checkpoint, compare, features, generate, mulaw, Model};
 use std::path::Path;
 
 const BANDS: usize = 64;
@@ -17,18 +18,22 @@ fn load(path: &str, rate: u32) -> Vec<f32> {
     audio::resample(&x, from, rate)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.len() < 4 {
-        eprintln!("usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [RESYNTH.wav]");
-        std::process::exit(2);
-    }
-    let model = checkpoint::load(Path::new(&args[1]))
+fn load_model(dir: &str) -> Model {
+    checkpoint::load(Path::new(dir))
         .unwrap_or_else(|e| {
             eprintln!("error: {e}");
             std::process::exit(2)
         })
-        .model;
+        .model
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 4 {
+        eprintln!("usage: clip_report CLIP MODEL_DIR PRIME_SECONDS FREE.wav [MEL_MODEL_DIR RESYNTH.wav]");
+        std::process::exit(2);
+    }
+    let model = load_model(&args[1]);
     let rate = model.config.sample_rate;
     let q = model.config.quantization_channels;
     let prime_s: f32 = args[2].parse().expect("PRIME_SECONDS");
@@ -42,7 +47,7 @@ fn main() {
 
     let mut ok = true;
     let classes: Vec<u32> = clip.iter().map(|&v| mulaw::encode(v, q)).collect();
-    let accuracy = generate::teacher_forced_accuracy(&model, &classes);
+    let accuracy = generate::teacher_forced_accuracy(&model, &classes, None);
     println!(
         "teacher-forced next-sample accuracy over the whole clip (clean inputs): {:.1} % (goal >= 90 %)",
         accuracy * 100.0
@@ -104,11 +109,16 @@ fn main() {
     );
     ok &= silent.is_empty() && blown.is_empty() && lost.is_empty();
 
-    if let Some(path) = args.get(4) {
+    if let (Some(dir), Some(path)) = (args.get(4), args.get(5)) {
+        let mel_model = load_model(dir);
+        let c = &mel_model.config;
+        let local = features::mel_conditioning(&clip, rate, c.local_condition_channels);
+        let accuracy = generate::teacher_forced_accuracy(&mel_model, &classes, Some(&local));
         let resynth = load(path, rate);
         let d = compare::mel_distance_db(&resynth, &mu, rate, BANDS);
         println!(
-            "mel-conditioned re-synthesis: {:.2} s, log-mel distance {d:.2} dB (goal <= 3.00); to the clip itself {:.2} dB",
+            "mel-conditioned model: teacher-forced accuracy {:.1} %; re-synthesis: {:.2} s, log-mel distance {d:.2} dB (goal <= 3.00); to the clip itself {:.2} dB",
+            accuracy * 100.0,
             resynth.len().min(clip.len()) as f32 / rate as f32,
             compare::mel_distance_db(&resynth, &clip, rate, BANDS)
         );

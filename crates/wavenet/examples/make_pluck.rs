@@ -1,17 +1,21 @@
 //! Writes a guitar-like test clip: a Karplus–Strong plucked-string arpeggio (16 kHz mono,
 //! 16-bit WAV), deterministic. Stands in for the seed's 8-second guitar intro.
-//! Usage: cargo run --release -p photophone-wavenet --example make_pluck -- OUT.wav [SECONDS]
+//! Usage: cargo run --release -p photophone-wavenet --example make_pluck -- OUT.wav [SECONDS] [SEED]
+//! SEED changes only the noise that excites each string: the same notes, another take.
 fn main() {
     let out = std::env::args()
         .nth(1)
-        .expect("usage: make_pluck OUT.wav [SECONDS]");
+        .expect("usage: make_pluck OUT.wav [SECONDS] [SEED]");
     let seconds: f32 = std::env::args().nth(2).map(|s| s.parse().unwrap()).unwrap_or(8.0);
     let rate = 16_000u32;
     let n = (seconds * rate as f32) as usize;
     let mut mix = vec![0f32; n];
     // E minor arpeggio, one pluck every 0.25 s, strings ringing over each other.
     let notes = [40, 47, 52, 55, 59, 64, 59, 55];
-    let mut state = 0x2545_F491u32;
+    let mut state: u32 = std::env::args()
+        .nth(3)
+        .map(|s| s.parse().expect("SEED: a number"))
+        .unwrap_or(0x2545_F491);
     let mut rnd = || {
         state ^= state << 13;
         state ^= state >> 17;

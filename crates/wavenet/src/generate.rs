@@ -284,17 +284,27 @@ impl<'m> Generator<'m> {
     }
 }
 
-/// Teacher-forced next-sample accuracy over a whole unconditioned clip (mu-law classes):
-/// the share of samples the model's most likely class gets right when fed the true past,
-/// starting from silence as training does. Runs the fast generator, O(layers) per sample.
-pub fn teacher_forced_accuracy(model: &Model, clip: &[u32]) -> f64 {
+/// Teacher-forced next-sample accuracy over a whole clip (mu-law classes): the share of
+/// samples the model's most likely class gets right when fed the true past, starting from
+/// silence as training does. `local` is the clip's conditioning (one row of
+/// `local_condition_channels` per sample) for a conditioned model; feeding sample `i − 1`
+/// uses row `i − 1`, as training does. Runs the fast generator, O(layers) per sample.
+pub fn teacher_forced_accuracy(model: &Model, clip: &[u32], local: Option<&[f32]>) -> f64 {
     let q = model.config.quantization_channels;
+    let cl = model.config.local_condition_channels;
     let argmax = |l: &[f32]| (0..q).max_by(|&a, &b| l[a].total_cmp(&l[b])).unwrap_or(0) as u32;
     let mut gen = Generator::new(model, 1, crate::mulaw::encode(0.0, q));
     let mut correct = 0usize;
     for (i, &target) in clip.iter().enumerate() {
         if i > 0 {
-            gen.step(&clip[i - 1..i]);
+            let row = local.map(|l| &l[(i - 1) * cl..i * cl]);
+            gen.step_conditioned(
+                &clip[i - 1..i],
+                StepCond {
+                    local: row,
+                    global: None,
+                },
+            );
         }
         correct += usize::from(argmax(&gen.logits) == target);
     }

@@ -75,7 +75,8 @@ pub fn run(
         opts.config
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
-        let model = Model::new(opts.config.clone(), opts.seed);
+        let mut model = Model::new(opts.config.clone(), opts.seed);
+        model.zero_local_conditioning();
         let adam = Adam::new(model.num_params());
         let state = TrainState {
             step: 0,
@@ -173,10 +174,13 @@ pub fn run(
         let m = trainer
             .step(&data)
             .map_err(|e| SessionError::Diverged(e, out_display.clone()))?;
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "step": m.step, "loss": m.loss, "bits_per_sample": m.bits_per_sample,
             "accuracy": m.accuracy, "grad_norm": m.grad_norm, "seconds": started.elapsed().as_secs_f64(),
         });
+        if trainer.model.config.local_condition_dropout > 0.0 {
+            line["dropped_conditioning"] = m.dropped_conditioning.into();
+        }
         writeln!(metrics_file, "{line}").map_err(|e| SessionError::Io {
             path: metrics_path.display().to_string(),
             reason: e.to_string(),

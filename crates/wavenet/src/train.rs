@@ -62,6 +62,9 @@ pub struct StepMetrics {
     /// Teacher-forced next-sample accuracy.
     pub accuracy: f64,
     pub grad_norm: f32,
+    /// Share of the step's windows trained without their local conditioning
+    /// (`local_condition_dropout`); 0 for models without conditioning.
+    pub dropped_conditioning: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +88,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Pads each clip at the front with `receptive_field - 1` silent samples so its first
-    /// samples are predicted too. Windows are `outputs + receptive_field` samples; `outputs`
+    /// Pads each clip at the front with `receptive_field` silent samples so that its first
+    /// sample is a target too, predicted from silence as generation from nothing does (with
+    /// one sample less it never was, and a re-synthesis had to guess the clip's first sample). Windows are `outputs + receptive_field` samples; `outputs`
     /// is shortened to the shortest clip if needed.
     pub fn new(
         clips: Vec<Vec<u32>>,
@@ -105,11 +109,7 @@ impl Dataset {
         }
         let padded: Vec<Vec<u32>> = clips
             .into_iter()
-            .map(|c| {
-                std::iter::repeat_n(silence, receptive_field - 1)
-                    .chain(c)
-                    .collect()
-            })
+            .map(|c| std::iter::repeat_n(silence, receptive_field).chain(c).collect())
             .collect();
         let outputs = outputs.min(shortest - 1).max(1);
         Ok(Dataset {
@@ -130,7 +130,7 @@ impl Dataset {
                 "one conditioning track per clip is needed".into(),
             ));
         }
-        let pad = (self.receptive_field - 1) * channels;
+        let pad = self.receptive_field * channels;
         let mut padded = Vec::with_capacity(conds.len());
         for (c, clip) in conds.into_iter().zip(&self.clips) {
             if c.len() + pad != clip.len() * channels {
@@ -148,11 +148,21 @@ impl Dataset {
     /// Draws a window (and its conditioning rows for the window's inputs); `rng` advances
     /// deterministically.
     pub fn sample(&self, rng: &mut u64) -> (&[u32], Option<&[f32]>) {
-        let total: usize = self.clips.iter().map(|c| c.len() - self.window + 1).sum();
+        // Window starts are drawn from a range widened by `outputs - 1` at both ends and
+        // clamped into the clip: otherwise the first and last `outputs` samples of a clip
+        // are targets of fewer windows than the rest (linearly fewer towards the ends) and
+        // are learnt last; the clamped draws make up for that.
+        let extra = self.outputs - 1;
+        let total: usize = self
+            .clips
+            .iter()
+            .map(|c| c.len() - self.window + 1 + 2 * extra)
+            .sum();
         let mut k = (next(rng) % total as u64) as usize;
         for (i, c) in self.clips.iter().enumerate() {
             let starts = c.len() - self.window + 1;
-            if k < starts {
+            if k < starts + 2 * extra {
+                let k = k.saturating_sub(extra).min(starts - 1);
                 let ch = self.cond_channels;
                 let cond = self
                     .conds
@@ -160,7 +170,7 @@ impl Dataset {
                     .map(|cs| &cs[i][k * ch..(k + self.window - 1) * ch]);
                 return (&c[k..k + self.window], cond);
             }
-            k -= starts;
+            k -= starts + 2 * extra;
         }
         unreachable!("k < total")
     }
@@ -238,9 +248,18 @@ impl Trainer {
     pub fn step(&mut self, data: &Dataset) -> Result<StepMetrics, TrainError> {
         self.grads.fill(0.0);
         let scale = 1.0 / (self.batch * data.outputs) as f32;
-        let (mut loss, mut correct, mut count) = (0f64, 0usize, 0usize);
+        let (mut loss, mut correct, mut count, mut dropped) = (0f64, 0usize, 0usize, 0usize);
         for _ in 0..self.batch {
-            let (window, local) = data.sample(&mut self.rng);
+            let (window, mut local) = data.sample(&mut self.rng);
+            let dropout = self.model.config.local_condition_dropout;
+            if local.is_some() && dropout > 0.0 {
+                // A fixed share of windows trains the unconditioned mode (zero conditioning).
+                let u = (next(&mut self.rng) >> 40) as f32 / (1u64 << 24) as f32;
+                if u < dropout {
+                    local = None;
+                    dropped += 1;
+                }
+            }
             let cond = Conditioning { global: None, local };
             let s = forward_backward(&self.model, &mut self.ws, window, cond, &mut self.grads, scale);
             loss += s.loss_sum;
@@ -261,6 +280,7 @@ impl Trainer {
             bits_per_sample: loss / std::f64::consts::LN_2,
             accuracy: correct as f64 / count as f64,
             grad_norm,
+            dropped_conditioning: dropped as f64 / self.batch as f64,
         })
     }
 }

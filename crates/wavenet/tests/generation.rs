@@ -195,5 +195,39 @@ fn teacher_forced_accuracy_counts_the_naive_argmax_hits() {
         .count();
     let expected = hits as f64 / clip.len() as f64;
     assert!(expected > 0.3 && expected < 0.9, "{expected}");
-    assert_eq!(teacher_forced_accuracy(&m, &clip), expected);
+    assert_eq!(teacher_forced_accuracy(&m, &clip, None), expected);
+}
+
+#[test]
+fn conditioned_teacher_forced_accuracy_counts_the_naive_argmax_hits() {
+    use photophone_wavenet::generate::teacher_forced_accuracy;
+    let mut c = Config::tiny();
+    c.dilations = vec![1, 2, 4, 8, 1, 2, 4, 8];
+    c.quantization_channels = 64;
+    c.local_condition_channels = 3;
+    let m = Model::new(c, 4);
+    let silence = 32;
+    let local: Vec<f32> = (0..200 * 3).map(|i| ((i * 7) as f32 * 0.05).sin()).collect();
+    let argmax = |l: &[f32]| (0..64).max_by(|&a, &b| l[a].total_cmp(&l[b])).unwrap() as u32;
+    // The model's own greedy continuation with every fourth sample changed, so some miss.
+    let mut clip: Vec<u32> = Vec::new();
+    for i in 0..200 {
+        let greedy = argmax(&naive_logits_conditioned(&m, &clip, &local[..i * 3], silence));
+        clip.push(if i % 4 == 3 { (greedy + 9) % 64 } else { greedy });
+    }
+    let hits = (0..clip.len())
+        .filter(|&i| {
+            argmax(&naive_logits_conditioned(
+                &m,
+                &clip[..i],
+                &local[..i * 3],
+                silence,
+            )) == clip[i]
+        })
+        .count();
+    let expected = hits as f64 / clip.len() as f64;
+    assert!(expected > 0.5 && expected < 0.9, "{expected}");
+    assert_eq!(teacher_forced_accuracy(&m, &clip, Some(&local)), expected);
+    // Without its conditioning the same model scores differently: the rows are used.
+    assert_ne!(teacher_forced_accuracy(&m, &clip, None), expected);
 }

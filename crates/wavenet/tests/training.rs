@@ -228,7 +228,9 @@ fn mel_conditioned_training_uses_the_conditioning() {
     };
     session::run(opts, &std::sync::atomic::AtomicBool::new(false), |_| {}).unwrap();
     let loaded = checkpoint::load(&out).unwrap();
-    let initial = Model::new(loaded.model.config.clone(), 1);
+    // Training starts with the conditioning projections at zero (`zero_local_conditioning`).
+    let mut initial = Model::new(loaded.model.config.clone(), 1);
+    initial.zero_local_conditioning();
     // The local-conditioning weights moved: their gradients were not zero.
     let e = loaded
         .model
@@ -246,5 +248,99 @@ fn mel_conditioned_training_uses_the_conditioning() {
         moved > e.len / 2,
         "only {moved} of {} conditioning weights were trained",
         e.len
+    );
+}
+
+#[test]
+fn conditioning_dropout_trains_a_share_of_windows_without_their_conditioning() {
+    let mut config = Config::tiny();
+    config.local_condition = "mel".into();
+    config.local_condition_channels = 4;
+    let silence = mulaw::encode(0.0, config.quantization_channels);
+    let samples = clip(&config, 2000);
+    let cond: Vec<f32> = (0..samples.len() * 4)
+        .map(|i| ((i * 13) % 7) as f32 * 0.3 - 1.0)
+        .collect();
+    let data = Dataset::new(
+        vec![samples],
+        config.receptive_field(),
+        config.sample_size,
+        silence,
+    )
+    .unwrap()
+    .with_conditioning(vec![cond], 4)
+    .unwrap();
+    let local_weights = |m: &Model| -> Vec<f32> {
+        m.layout
+            .entries
+            .iter()
+            .filter(|e| e.name.ends_with(".local.weight"))
+            .flat_map(|e| m.params[e.offset..e.offset + e.len].to_vec())
+            .collect()
+    };
+    let run = |dropout: f32, steps: usize| {
+        let mut c = config.clone();
+        c.local_condition_dropout = dropout;
+        c.validate().unwrap();
+        let model = Model::new(c, 3);
+        let n = model.num_params();
+        let mut t = Trainer::new(model, Adam::new(n), &data, 1e-2, 1, 17, 0);
+        let dropped: f64 = (0..steps)
+            .map(|_| t.step(&data).unwrap().dropped_conditioning)
+            .sum();
+        (t.model, dropped / steps as f64)
+    };
+    // Half the windows, give or take chance, go without their conditioning.
+    let (_, share) = run(0.5, 400);
+    assert!((0.4..0.6).contains(&share), "{share}");
+    let (_, none) = run(0.0, 50);
+    assert_eq!(none, 0.0);
+    // Windows without conditioning give its weights no gradient: with every window dropped
+    // they keep their initial values while the rest of the model trains.
+    let (trained, share) = run(0.999, 30);
+    assert_eq!(share, 1.0);
+    let initial = Model::new(trained.config.clone(), 3);
+    assert_eq!(local_weights(&trained), local_weights(&initial));
+    assert_ne!(trained.params, initial.params);
+    // Out-of-range shares are refused.
+    for bad in [1.0, -0.1, f32::NAN] {
+        let mut c = config.clone();
+        c.local_condition_dropout = bad;
+        assert!(c.validate().is_err(), "{bad}");
+    }
+    let mut c = Config::tiny();
+    c.local_condition_dropout = 0.5;
+    assert!(c.validate().is_err(), "dropout without conditioning");
+}
+
+#[test]
+fn windows_cover_every_sample_of_a_clip_the_first_and_last_included() {
+    // Sample j of the clip holds the value 1000 + j, so a window's targets name themselves.
+    let (len, rf, outputs) = (3_000usize, 64usize, 500usize);
+    let clip: Vec<u32> = (0..len as u32).map(|j| 1000 + j).collect();
+    let data = Dataset::new(vec![clip], rf, outputs, 0).unwrap();
+    let mut hits = vec![0usize; len];
+    let mut rng = 5u64;
+    for _ in 0..4_000 {
+        let (window, _) = data.sample(&mut rng);
+        assert_eq!(window.len(), outputs + rf);
+        for &v in &window[rf..] {
+            assert!(v >= 1000, "a target inside the padding");
+            hits[(v - 1000) as usize] += 1;
+        }
+    }
+    let mean = hits.iter().sum::<usize>() as f64 / len as f64;
+    let (min, max) = (*hits.iter().min().unwrap(), *hits.iter().max().unwrap());
+    // Without the widened draw the first and last samples would be targets of ~1/500 of the
+    // windows the middle ones are; with it no sample gets less than about the average.
+    assert!(
+        hits[0] as f64 > 0.5 * mean && hits[len - 1] as f64 > 0.5 * mean,
+        "{} {} {mean}",
+        hits[0],
+        hits[len - 1]
+    );
+    assert!(
+        min as f64 > 0.5 * mean && (max as f64) < 2.5 * mean,
+        "{min} {max} {mean}"
     );
 }
