@@ -1,14 +1,19 @@
 //! The log-mel distance of the 8-second experiment between two clips (both resampled to
 //! 16 kHz mono, aligned at their first sample, cut to the shorter): mean absolute dB
-//! difference over 64 mel bands (`compare::mel_distance_db`).
-//! Usage: cargo run --release -p photophone-wavenet --example mel_distance -- A.wav B.wav
-use photophone_wavenet::{audio, compare};
+//! difference over 64 mel bands (`compare::mel_distance_db`). With `--mu-law` both go
+//! through 256-class mu-law first, as the experiment's reference and every generation do.
+//! Usage: cargo run --release -p photophone-wavenet --example mel_distance -- [--mu-law] A.wav B.wav
+use photophone_wavenet::{audio, compare, mulaw};
 use std::path::Path;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mu_law = args.first().is_some_and(|a| a == "--mu-law");
+    if mu_law {
+        args.remove(0);
+    }
     if args.len() != 2 {
-        eprintln!("usage: mel_distance A.wav B.wav");
+        eprintln!("usage: mel_distance [--mu-law] A.wav B.wav");
         std::process::exit(2);
     }
     let load = |p: &str| {
@@ -16,7 +21,14 @@ fn main() {
             eprintln!("error: {e}");
             std::process::exit(2)
         });
-        audio::resample(&x, rate, 16_000)
+        let x = audio::resample(&x, rate, 16_000);
+        if mu_law {
+            x.iter()
+                .map(|&v| mulaw::decode(mulaw::encode(v, 256), 256))
+                .collect()
+        } else {
+            x
+        }
     };
     let (a, b) = (load(&args[0]), load(&args[1]));
     println!("{:.2} dB", compare::mel_distance_db(&a, &b, 16_000, 64));
