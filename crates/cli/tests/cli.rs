@@ -392,9 +392,8 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
         "trained without conditioning",
     );
     // A mel-conditioned model re-synthesises a clip for the clip's length.
-    let o = bin()
-        .current_dir(d)
-        .args([
+    let train_mel = |out: &str, extra: &[&str]| {
+        let mut v = vec![
             "train",
             "tone.wav",
             "--preset",
@@ -402,12 +401,14 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
             "--steps",
             "10",
             "--out",
-            "melmodel",
+            out,
             "--condition",
             "mel",
-        ])
-        .output()
-        .unwrap();
+        ];
+        v.extend_from_slice(extra);
+        bin().current_dir(d).args(v).output().unwrap()
+    };
+    let o = train_mel("melmodel", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = gen(&["melmodel", "-o", "resynth.wav", "--condition-from", "tone.wav"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -416,26 +417,7 @@ fn generate_from_a_trained_model_and_refuse_bad_requests() {
     assert!((r.duration() as i64 - 8_000).abs() <= 10, "{}", r.duration());
     one_line(&gen(&["melmodel", "-o", "bad.wav"]), "--condition-from");
     // Trained with conditioning dropout, the same kind of model also generates without it.
-    let train_dropout = |share: &str| {
-        bin()
-            .current_dir(d)
-            .args([
-                "train",
-                "tone.wav",
-                "--preset",
-                "tiny",
-                "--steps",
-                "10",
-                "--out",
-                "dropmodel",
-                "--condition",
-                "mel",
-                "--condition-dropout",
-                share,
-            ])
-            .output()
-            .unwrap()
-    };
+    let train_dropout = |share: &str| train_mel("dropmodel", &["--condition-dropout", share]);
     one_line(&train_dropout("1.5"), "--condition-dropout must be in [0, 1)");
     assert!(!d.join("dropmodel").exists());
     let o = train_dropout("0.5");

@@ -90,8 +90,9 @@ pub struct Dataset {
 impl Dataset {
     /// Pads each clip at the front with `receptive_field` silent samples so that its first
     /// sample is a target too, predicted from silence as generation from nothing does (with
-    /// one sample less it never was, and a re-synthesis had to guess the clip's first sample). Windows are `outputs + receptive_field` samples; `outputs`
-    /// is shortened to the shortest clip if needed.
+    /// one sample less it never was, and a re-synthesis had to guess the clip's first
+    /// sample). Windows are `outputs + receptive_field` samples; `outputs` is shortened to
+    /// the shortest clip if needed.
     pub fn new(
         clips: Vec<Vec<u32>>,
         receptive_field: usize,
@@ -183,6 +184,11 @@ pub fn gaussian(state: &mut u64) -> f32 {
     ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
 }
 
+/// A uniform draw in [0, 1) with 24 bits (an f32's mantissa) from the SplitMix64 stream.
+pub fn uniform(state: &mut u64) -> f32 {
+    (next(state) >> 40) as f32 / (1u64 << 24) as f32
+}
+
 /// SplitMix64 step.
 pub fn next(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -254,8 +260,7 @@ impl Trainer {
             let dropout = self.model.config.local_condition_dropout;
             if local.is_some() && dropout > 0.0 {
                 // A fixed share of windows trains the unconditioned mode (zero conditioning).
-                let u = (next(&mut self.rng) >> 40) as f32 / (1u64 << 24) as f32;
-                if u < dropout {
+                if uniform(&mut self.rng) < dropout {
                     local = None;
                     dropped += 1;
                 }

@@ -16,7 +16,7 @@ fn fast_generation_gives_exactly_the_naive_samples() {
     let silence = 32;
     let temperature = 0.9;
     let mut rng = 99u64;
-    let uniform = |rng: &mut u64| (train::next(rng) >> 40) as f32 / (1u64 << 24) as f32;
+    let uniform = train::uniform;
     let mut gen = Generator::new(&m, 1, silence);
     let mut fast = Vec::new();
     let mut x = silence;
@@ -97,7 +97,7 @@ fn conditioned_fast_generation_gives_exactly_the_naive_samples_and_follows_the_t
     let m = Model::new(c.clone(), 8);
     let silence = 32;
     let cond_row = |t: usize| -> Vec<f32> { (0..5).map(|k| ((t * (k + 1)) as f32 * 0.013).sin()).collect() };
-    let uniform = |rng: &mut u64| (train::next(rng) >> 40) as f32 / (1u64 << 24) as f32;
+    let uniform = train::uniform;
     // 2,000 fast-generated samples with conditioning row `cond(t)` at step t.
     let fast_with = |cond: &dyn Fn(usize) -> Vec<f32>| {
         let mut rng = 5u64;
