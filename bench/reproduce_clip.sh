@@ -17,7 +17,7 @@
 # Outputs in bench/out/clip/: the model, free.wav, resynth.wav, report.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS=${STEPS:-16000}
+STEPS=${STEPS:-15000}
 LR=${LR:-3e-3}
 MEL_BANDS=${MEL_BANDS:-40}
 DROPOUT=${DROPOUT:-0.5}

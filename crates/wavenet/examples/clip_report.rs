@@ -108,6 +108,11 @@ fn main() {
         lost.join(", ")
     );
     ok &= silent.is_empty() && blown.is_empty() && lost.is_empty();
+    let per_window: Vec<String> = windows.iter().map(|w| format!("{:.1}", w.distance_db)).collect();
+    println!(
+        "free-running, distance per 0.5 s window (dB): {}",
+        per_window.join(" ")
+    );
 
     if let (Some(dir), Some(path)) = (args.get(4), args.get(5)) {
         let mel_model = load_model(dir);

@@ -2,18 +2,21 @@
 //! 16 kHz mono, aligned at their first sample, cut to the shorter): mean absolute dB
 //! difference over 64 mel bands (`compare::mel_distance_db`). With `--mu-law` both go
 //! through 256-class mu-law first, as the experiment's reference and every generation do.
-//! Usage: cargo run --release -p photophone-wavenet --example mel_distance -- [--mu-law] A.wav B.wav
-use photophone_wavenet::{audio, compare, mulaw};
+//! `--per-band` also prints the mean difference of each band, low to high, to see where a
+//! distance comes from.
+//! Usage: cargo run --release -p photophone-wavenet --example mel_distance -- [--mu-law] [--per-band] A.wav B.wav
+use photophone_wavenet::{audio, compare, features, mulaw};
 use std::path::Path;
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mu_law = args.first().is_some_and(|a| a == "--mu-law");
-    if mu_law {
-        args.remove(0);
-    }
+    let mut flag = |name: &str| {
+        let found = args.iter().position(|a| a == name);
+        found.map(|i| args.remove(i)).is_some()
+    };
+    let (mu_law, per_band) = (flag("--mu-law"), flag("--per-band"));
     if args.len() != 2 {
-        eprintln!("usage: mel_distance [--mu-law] A.wav B.wav");
+        eprintln!("usage: mel_distance [--mu-law] [--per-band] A.wav B.wav");
         std::process::exit(2);
     }
     let load = |p: &str| {
@@ -32,4 +35,21 @@ fn main() {
     };
     let (a, b) = (load(&args[0]), load(&args[1]));
     println!("{:.2} dB", compare::mel_distance_db(&a, &b, 16_000, 64));
+    if per_band {
+        let n = a.len().min(b.len());
+        let (fa, _) = features::log_mel(&a[..n], 16_000, 64);
+        let (fb, _) = features::log_mel(&b[..n], 16_000, 64);
+        let frames = fa.len() / 64;
+        let bands: Vec<String> = (0..64)
+            .map(|k| {
+                let sum: f32 = (0..frames).map(|j| (fa[j * 64 + k] - fb[j * 64 + k]).abs()).sum();
+                // Natural-log power to dB.
+                format!(
+                    "{:.1}",
+                    sum / frames.max(1) as f32 * 10.0 / std::f32::consts::LN_10
+                )
+            })
+            .collect();
+        println!("per band (dB, low to high): {}", bands.join(" "));
+    }
 }
