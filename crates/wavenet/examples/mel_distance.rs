@@ -5,7 +5,7 @@
 //! `--per-band` also prints the mean difference of each band, low to high, to see where a
 //! distance comes from.
 //! Usage: cargo run --release -p photophone-wavenet --example mel_distance -- [--mu-law] [--per-band] A.wav B.wav
-use photophone_wavenet::{audio, compare, features, mulaw};
+use photophone_wavenet::{audio, compare, mulaw};
 use std::path::Path;
 
 fn main() {
@@ -36,19 +36,9 @@ fn main() {
     let (a, b) = (load(&args[0]), load(&args[1]));
     println!("{:.2} dB", compare::mel_distance_db(&a, &b, 16_000, 64));
     if per_band {
-        let n = a.len().min(b.len());
-        let (fa, _) = features::log_mel(&a[..n], 16_000, 64);
-        let (fb, _) = features::log_mel(&b[..n], 16_000, 64);
-        let frames = fa.len() / 64;
-        let bands: Vec<String> = (0..64)
-            .map(|k| {
-                let sum: f32 = (0..frames).map(|j| (fa[j * 64 + k] - fb[j * 64 + k]).abs()).sum();
-                // Natural-log power to dB.
-                format!(
-                    "{:.1}",
-                    sum / frames.max(1) as f32 * 10.0 / std::f32::consts::LN_10
-                )
-            })
+        let bands: Vec<String> = compare::mel_distance_per_band_db(&a, &b, 16_000, 64)
+            .iter()
+            .map(|d| format!("{d:.1}"))
             .collect();
         println!("per band (dB, low to high): {}", bands.join(" "));
     }

@@ -22,6 +22,21 @@ pub fn mel_distance_db(a: &[f32], b: &[f32], sample_rate: u32, bands: usize) -> 
     (sum / fa.len().max(1) as f64) as f32
 }
 
+/// [`mel_distance_db`] band by band (low to high): where a distance comes from.
+pub fn mel_distance_per_band_db(a: &[f32], b: &[f32], sample_rate: u32, bands: usize) -> Vec<f32> {
+    let n = a.len().min(b.len());
+    let (fa, _) = log_mel(&a[..n], sample_rate, bands);
+    let (fb, _) = log_mel(&b[..n], sample_rate, bands);
+    let frames = (fa.len() / bands).max(1);
+    let mut sums = vec![0f64; bands];
+    for (row_a, row_b) in fa.chunks_exact(bands).zip(fb.chunks_exact(bands)) {
+        for ((sum, x), y) in sums.iter_mut().zip(row_a).zip(row_b) {
+            *sum += ((x - y).abs() * LN_TO_DB) as f64;
+        }
+    }
+    sums.into_iter().map(|s| (s / frames as f64) as f32).collect()
+}
+
 pub fn rms(x: &[f32]) -> f32 {
     (x.iter().map(|v| (v * v) as f64).sum::<f64>() / x.len().max(1) as f64).sqrt() as f32
 }
@@ -142,6 +157,19 @@ mod tests {
         // A slightly detuned tone is far closer than noise.
         let near = mel_distance_db(&x, &tone(445.0, 16_000), 16_000, 64);
         assert!(near < d / 4.0, "{near} vs {d}");
+    }
+
+    #[test]
+    fn per_band_distances_average_to_the_distance_and_locate_the_difference() {
+        let (x, y) = (tone(440.0, 16_000), tone(2_000.0, 16_000));
+        let per_band = mel_distance_per_band_db(&x, &y, 16_000, 64);
+        assert_eq!(per_band.len(), 64);
+        let mean = per_band.iter().sum::<f32>() / 64.0;
+        let whole = mel_distance_db(&x, &y, 16_000, 64);
+        assert!((mean - whole).abs() < 1e-3 * whole, "{mean} vs {whole}");
+        // The bands holding either tone differ most; the top band holds neither.
+        let loudest = per_band.iter().cloned().fold(0f32, f32::max);
+        assert!(per_band[63] < loudest / 4.0, "{} vs {loudest}", per_band[63]);
     }
 
     #[test]
