@@ -1,6 +1,7 @@
 //! The `photophone` binary: a thin layer of argument parsing and file handling over the
 //! `photophone` library.
 
+mod batch;
 mod generate;
 mod play;
 mod train;
@@ -52,16 +53,28 @@ struct MusicArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Render a photo to a WAV file (and optionally its score to MIDI).
+    /// Render a photo to a WAV file (and optionally its score to MIDI), or many photos and
+    /// folders of photos into --out-dir, in parallel.
     Render {
         /// The photo (PNG, JPEG, GIF, BMP, TIFF, WebP). Without one, an embedded photo is used.
-        photo: Option<PathBuf>,
+        /// With --out-dir: any number of photos and folders (searched recursively).
+        photos: Vec<PathBuf>,
         /// Output WAV; default `<photo-stem>.wav` in the current directory.
-        #[arg(short, long)]
+        #[arg(short, long, conflicts_with = "out_dir")]
         output: Option<PathBuf>,
         /// Also write the score as a Standard MIDI File.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "out_dir")]
         midi: Option<PathBuf>,
+        /// Render every photo into this folder (`<stem>.wav`; a folder's layout is kept).
+        /// Photos whose WAV is already there are skipped.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// With --out-dir: render again even where the WAV exists.
+        #[arg(long, requires = "out_dir")]
+        force: bool,
+        /// With --out-dir: photos rendered at the same time; default: CPU cores.
+        #[arg(long, requires = "out_dir", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        jobs: Option<u16>,
         /// Print each stage's wall time to stderr.
         #[arg(long)]
         timings: bool,
@@ -132,24 +145,8 @@ fn main() -> ExitCode {
 }
 
 fn options(m: &MusicArgs) -> Result<Options, Failure> {
-    if !m.seconds.is_finite() || m.seconds <= 0.0 || m.seconds > 3600.0 {
-        return Err(Failure(format!(
-            "--seconds must be between 0 and 3600, got {}",
-            m.seconds
-        )));
-    }
-    if !(8_000..=192_000).contains(&m.rate) {
-        return Err(Failure(format!(
-            "--rate must be between 8000 and 192000 Hz, got {}",
-            m.rate
-        )));
-    }
-    Ok(Options {
-        style: m.style.into(),
-        seconds: m.seconds,
-        seed: m.seed,
-        sample_rate: m.rate,
-    })
+    // The flags are named as the user typed them: "--seconds must be …".
+    Options::checked(m.style.into(), m.seconds, m.seed, m.rate).map_err(|e| Failure(format!("--{e}")))
 }
 
 fn load(photo: &Option<PathBuf>, resolution: analysis::Resolution) -> Result<Photo, Failure> {
@@ -186,13 +183,37 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Render {
-            photo,
+            photos,
             output,
             midi,
+            out_dir,
+            force,
+            jobs,
             timings,
             music,
         } => {
             let opts = options(&music)?;
+            if let Some(out_dir) = out_dir {
+                if photos.is_empty() {
+                    return Err(Failure("--out-dir needs photos or folders to render".into()));
+                }
+                return batch::render_batch(batch::Batch {
+                    inputs: photos,
+                    out_dir,
+                    force,
+                    jobs: jobs.map(usize::from),
+                    options: opts,
+                });
+            }
+            let photo = match <[PathBuf; 1]>::try_from(photos) {
+                Ok([one]) => Some(one),
+                Err(none) if none.is_empty() => None,
+                Err(_) => {
+                    return Err(Failure(
+                        "several photos: give --out-dir to render them all".into(),
+                    ))
+                }
+            };
             let output = output.unwrap_or_else(|| {
                 let stem = photo
                     .as_ref()

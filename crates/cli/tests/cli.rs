@@ -1,39 +1,12 @@
 //! The `photophone` binary end to end: outputs, and one clear line for every kind of bad input.
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_photophone"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../photophone/tests/fixtures")
-        .join(name)
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A failure: non-zero exit, exactly one line on stderr naming `what`, no panic text.
-fn assert_one_line_failure(o: &Output, what: &str) {
-    let err = stderr(o);
-    assert!(!o.status.success(), "should fail: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
-    assert!(err.contains(what), "error should name {what}: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-}
-
-/// A failure as above that also leaves no file in the output directory.
+/// A failure as `assert_one_line_failure` that also leaves no file in the output directory.
 fn assert_clean_failure(dir: &Path, o: &Output, what: &str) {
     assert_one_line_failure(o, what);
     let leftovers: Vec<_> = std::fs::read_dir(dir)

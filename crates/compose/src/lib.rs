@@ -23,6 +23,17 @@ pub enum Style {
     Classic,
 }
 
+impl std::str::FromStr for Style {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Style, String> {
+        match s {
+            "ambient" => Ok(Style::Ambient),
+            "classic" => Ok(Style::Classic),
+            other => Err(format!("style must be ambient or classic, not {other:?}")),
+        }
+    }
+}
+
 /// A timed note.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Note {

@@ -68,6 +68,33 @@ pub struct Options {
     pub sample_rate: u32,
 }
 
+/// Options a user typed (CLI flags, Python keywords) that are out of range.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    #[error("seconds must be between 0 and 3600, got {0}")]
+    Seconds(f64),
+    #[error("rate must be between 8000 and 192000 Hz, got {0}")]
+    SampleRate(u32),
+}
+
+impl Options {
+    /// Options checked against the ranges every front end accepts.
+    pub fn checked(style: Style, seconds: f64, seed: u64, sample_rate: u32) -> Result<Options, OptionsError> {
+        if !seconds.is_finite() || seconds <= 0.0 || seconds > 3600.0 {
+            return Err(OptionsError::Seconds(seconds));
+        }
+        if !(8_000..=192_000).contains(&sample_rate) {
+            return Err(OptionsError::SampleRate(sample_rate));
+        }
+        Ok(Options {
+            style,
+            seconds,
+            seed,
+            sample_rate,
+        })
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -108,6 +135,17 @@ pub fn compose_photo(photo: &Photo, options: &Options) -> (Analysis, Score) {
     let analysis = analysis::analyze(photo);
     let score = compose::compose(photo, &analysis, options.style, options.seconds, options.seed);
     (analysis, score)
+}
+
+/// Decodes a photo held in memory at the resolution the options' style needs (what
+/// `photophone render` does with a file, so the same bytes give the same music).
+pub fn load_for(bytes: &[u8], name: &str, options: &Options) -> Result<Photo, PhotoError> {
+    analysis::load_bytes_at(bytes, name, resolution_for(options.style))
+}
+
+/// The WAV file `photophone render` writes for a rendering.
+pub fn wav_bytes(rendering: &Rendering) -> Vec<u8> {
+    synth::wav::encode_wav(&rendering.mastered.audio)
 }
 
 /// Analyses, composes and renders the whole piece.
