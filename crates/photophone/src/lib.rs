@@ -39,14 +39,20 @@ pub fn default_photo() -> Photo {
 /// A large photo-like JPEG for benchmarks and tests (12 MP at 4000×3000): the embedded photo
 /// scaled up with fine grain added, so the encoder and decoder see real-photo-like detail.
 pub fn large_test_jpeg(width: u32, height: u32) -> Vec<u8> {
-    use image::{imageops, Rgb};
     let photo = default_photo();
     let full = photo
         .full
         .as_ref()
         .expect("the embedded photo is decoded in full");
-    let mut big = imageops::resize(full, width, height, imageops::FilterType::Triangle);
-    let mut state = 0x1234_5678u32;
+    photo_like_jpeg(full, width, height, 0x1234_5678)
+}
+
+/// `source` scaled to `width`×`height` with fine grain (seeded) added, as a quality-90 JPEG:
+/// benchmark photos of any size from small real ones.
+pub fn photo_like_jpeg(source: &image::RgbImage, width: u32, height: u32, seed: u32) -> Vec<u8> {
+    use image::{imageops, Rgb};
+    let mut big = imageops::resize(source, width, height, imageops::FilterType::Triangle);
+    let mut state = seed;
     for p in big.pixels_mut() {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         let grain = ((state >> 24) % 13) as i16 - 6;

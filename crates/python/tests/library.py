@@ -48,7 +48,7 @@ def check_audio_bucket(db, results: str, bucket: str = "photophone_audio") -> Co
         chunks = db[f"{bucket}.chunks"].count_documents({"files_id": f["_id"]})
         assert chunks == -(-f["length"] // f["chunkSize"]), f"file {f['_id']} has {chunks} chunks"
     assert db[f"{bucket}.chunks"].count_documents({}) == sum(-(-f["length"] // f["chunkSize"]) for f in files), "orphaned chunks"
-    return Counter(f["_id"]["kind"] for f in files)
+    return Counter(f["metadata"]["kind"] for f in files)
 
 
 def read_audio(db, file_id, bucket: str = "photophone_audio") -> bytes:

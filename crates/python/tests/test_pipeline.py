@@ -152,3 +152,29 @@ def test_bad_setups_are_one_line(mongo_uri, db_name, extra, message):
 
 def test_bad_uri_is_one_line(db_name):
     assert "notmongo" in one_line_error(run_pipeline("notmongo://x", db_name, "--photos", "p", "--results", "r"))
+
+
+def test_loading_a_folder_into_a_library(mongo_uri, db_name, tmp_path):
+    folder = tmp_path / "pictures"
+    (folder / "trip").mkdir(parents=True)
+    paths = photo_paths()[:4]
+    for i, p in enumerate(paths):
+        (folder / ("trip" if i % 2 else "") / p.name).write_bytes(p.read_bytes())
+    (folder / "notes.txt").write_text("not a photo")
+    load = [sys.executable, "-m", "photophone.beam.load", "--mongo-uri", mongo_uri, "--db", db_name, "--photos", "photos", "--inline-limit", "0.04", str(folder)]
+    for _ in range(2):  # loading again replaces, it does not add
+        out = subprocess.run(load, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    with client(mongo_uri) as c:
+        db = c[db_name]
+        docs = {d["_id"]: d for d in db.photos.find()}
+        assert sorted(docs) == sorted((f"trip/{p.name}" if i % 2 else p.name) for i, p in enumerate(paths))
+        big = [d for d in docs.values() if "file" in d]
+        assert big and len(big) < 4 and all(d["bytes"] > 0.04 * 2**20 for d in big)
+        assert db["fs.files"].count_documents({}) == len(big)
+        for i, p in enumerate(paths):
+            d = docs[f"trip/{p.name}" if i % 2 else p.name]
+            data = d["image"] if "image" in d else read_audio(db, d["file"], bucket="fs")
+            assert data == p.read_bytes()
+    out = subprocess.run(load[:-1] + [str(tmp_path / "missing")], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr.strip().endswith("missing: not a folder")

@@ -36,9 +36,14 @@ def errors_collection(results: str) -> str:
     return f"{results}_errors"
 
 
-def audio_file_id(results: str, photo_id: Any, kind: str) -> Dict[str, Any]:
-    """The GridFS id of a photo's WAV or MIDI file (field order matters to MongoDB's equality)."""
-    return {"results": results, "photo": photo_id, "kind": kind}
+def audio_file_id(results: str, photo_id: Any, kind: str) -> str:
+    """The GridFS id of a photo's WAV or MIDI file: ``<results>/<kind>/<type>:<_id>``.
+
+    Deterministic, so a retry replaces rather than adds; a string, because servers index
+    strings well (an embedded-document id makes the test server scan every chunk per delete).
+    """
+    tag = {bool: "bool", int: "int", float: "float", str: "str"}.get(type(photo_id), type(photo_id).__name__)
+    return f"{results}/{kind}/{tag}:{photo_id}"
 
 
 def complete_result_filter(options: MusicOptions) -> Dict[str, Any]:

@@ -3,10 +3,10 @@
 For each photo, in this order:
 
 1. its result document is deleted, so nothing points at files about to change;
-2. its audio files are replaced: each has a deterministic GridFS id,
-   ``{"results": <collection>, "photo": <photo _id>, "kind": "wav" | "midi"}``, and deleting an
-   id removes its files document *and* its chunks, including the chunks of an upload that was
-   killed half-way (GridFS writes chunks first, the files document last);
+2. its audio files are replaced: each has a deterministic GridFS id (``layout.audio_file_id``:
+   ``<results>/wav/<type>:<photo _id>``), and deleting an id removes its files document *and*
+   its chunks, including the chunks of an upload that was killed half-way (GridFS writes
+   chunks first, the files document last);
 3. the result document is upserted (``_id`` = the photo's ``_id``), in bulk with others.
 
 A kill between any two steps leaves the photo without a result document, so the next run
@@ -21,7 +21,7 @@ import apache_beam as beam
 import gridfs
 from pymongo import DeleteOne, ReplaceOne
 
-from .mongo import connect
+from .mongo import connect, prepare_bucket, put_file
 from .layout import AUDIO_BUCKET, audio_file_id, errors_collection
 from .process import Outcome, PhotoFailure, PhotoResult
 
@@ -35,7 +35,9 @@ class _WriteOutcomes(beam.DoFn):
         db = self._client[self._db]
         self._result_docs = db[self._results]
         self._error_docs = db[errors_collection(self._results)]
+        self._db = db
         self._bucket = gridfs.GridFSBucket(db, bucket_name=self._audio_bucket)
+        prepare_bucket(db, self._audio_bucket)
 
     def teardown(self) -> None:
         self._client.close()
@@ -66,7 +68,7 @@ class _WriteOutcomes(beam.DoFn):
                 doc[kind] = file_id
         return doc
 
-    def _replace_file(self, photo_id: Any, kind: str, data: Optional[bytes]) -> Optional[Dict[str, Any]]:
+    def _replace_file(self, photo_id: Any, kind: str, data: Optional[bytes]) -> Optional[str]:
         file_id = audio_file_id(self._results, photo_id, kind)
         try:
             self._bucket.delete(file_id)
@@ -75,7 +77,7 @@ class _WriteOutcomes(beam.DoFn):
         if data is None:
             return None
         name = f"{photo_id}.{'mid' if kind == 'midi' else 'wav'}"
-        self._bucket.upload_from_stream_with_id(file_id, name, data, metadata={"photo": photo_id, "kind": kind})
+        put_file(self._db, self._audio_bucket, file_id, name, data, {"photo": photo_id, "kind": kind})
         return file_id
 
     def _flush(self) -> None:
