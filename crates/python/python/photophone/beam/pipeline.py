@@ -11,6 +11,7 @@ what is wrong in one line. While it runs, it shows progress read from the result
 """
 
 import argparse
+import datetime
 import logging
 import sys
 import threading
@@ -106,13 +107,16 @@ def preflight(args) -> int:
                 probe = {"_id": "__photophone_write_check__"}
                 db[name].replace_one(probe, probe, upsert=True)
                 db[name].delete_one(probe)
+            db[args.results].create_index("made_at")  # progress polls count by it
             return db[library].estimated_document_count()
     except PyMongoError as e:
         raise Failure(f"{redact(args.mongo_uri)}: {describe(e)}") from None
 
 
 class Progress:
-    """Photos done out of the library, from the results collection, every few seconds."""
+    """Photos done out of the library, every few seconds, read from the results collection (so
+    it works on every runner): those complete when the run started, plus results written
+    since (``made_at``, indexed, so a poll does not scan the results)."""
 
     def __init__(self, args, options: MusicOptions, total: int):
         self._args, self._total = args, total
@@ -131,25 +135,23 @@ class Progress:
         if self._tty:
             sys.stderr.write("\n")
 
-    def _counts(self, db):
-        done = db[self._args.results].count_documents(self._filter)
-        failed = db[errors_collection(self._args.results)].estimated_document_count()
-        return done, failed
-
     def _run(self) -> None:
+        started = datetime.datetime.now(datetime.timezone.utc)
         with connect(self._args.mongo_uri) as client:
-            db = client[self._args.db]
+            results = client[self._args.db][self._args.results]
+            errors = client[self._args.db][errors_collection(self._args.results)]
             t0 = time.monotonic()
-            first, _ = self._counts(db)
+            before = 0 if self._args.force else results.count_documents(self._filter)
             while not self._stop.wait(1.0 if self._tty else 10.0):
                 try:
-                    done, failed = self._counts(db)
+                    made = results.count_documents({"made_at": {"$gte": started}})
+                    failed = errors.estimated_document_count()
                 except PyMongoError:
                     continue
-                rate = (done - first) / max(time.monotonic() - t0, 1e-9)
-                left = max(self._total - done - failed, 0)
+                rate = made / max(time.monotonic() - t0, 1e-9)
+                left = max(self._total - before - made - failed, 0)
                 eta = f"{left / rate:.0f} s" if rate > 0 else "?"
-                line = f"photophone: {done}/{self._total} photos, {failed} failed, {rate:.2f} photos/s, ETA {eta}"
+                line = f"photophone: {min(before + made, self._total)}/{self._total} photos, {failed} failed, {rate:.2f} photos/s, ETA {eta}"
                 sys.stderr.write(f"\r{line}\x1b[K" if self._tty else line + "\n")
                 sys.stderr.flush()
 

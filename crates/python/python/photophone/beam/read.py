@@ -19,7 +19,7 @@ and the rest of the library goes on.
 """
 
 import logging
-from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 import apache_beam as beam
 import gridfs
@@ -157,20 +157,25 @@ class _ReadRanges(beam.DoFn, RestrictionProvider):
         fields = {"_id": 1, **({src.gridfs_field: 1} if src.gridfs_field else {})}
         ids = self._coll.find(src.match(id_range), fields, sort=[("_id", pymongo.ASCENDING)], batch_size=1000)
         with ids:
-            for doc in ids:
-                if not tracker.try_claim(doc["_id"]):
-                    return
-                if self._done is not None and self._is_done(doc["_id"]):
-                    self._skipped.inc()
-                    continue
-                record = self._fetch(doc)
-                (self._unreadable if record.error else self._read).inc()
-                yield record
+            for batch in _batches(ids, 64):
+                done = self._already_done([doc["_id"] for doc in batch])
+                for doc in batch:
+                    if not tracker.try_claim(doc["_id"]):
+                        return
+                    if doc["_id"] in done:
+                        self._skipped.inc()
+                        continue
+                    record = self._fetch(doc)
+                    (self._unreadable if record.error else self._read).inc()
+                    yield record
         tracker.try_claim(END)
 
-    def _is_done(self, photo_id: Any) -> bool:
-        match = {"_id": photo_id, **self._source.skip_if_done[1]}
-        return self._done.find_one(match, {"_id": 1}) is not None
+    def _already_done(self, photo_ids: List[Any]) -> Set[Any]:
+        """Those of ``photo_ids`` that ``skip_if_done`` says need no work (one query)."""
+        if self._done is None:
+            return set()
+        match = {"_id": {"$in": photo_ids}, **self._source.skip_if_done[1]}
+        return {doc["_id"] for doc in self._done.find(match, {"_id": 1})}
 
     def _fetch(self, doc: dict) -> PhotoRecord:
         src, photo_id = self._source, doc["_id"]
@@ -203,6 +208,17 @@ class _ReadRanges(beam.DoFn, RestrictionProvider):
             return PhotoRecord(photo_id, None, f"GridFS file {file_id!r} not found in bucket '{bucket}'")
         except gridfs.errors.CorruptGridFile as e:
             return PhotoRecord(photo_id, None, f"GridFS file {file_id!r} in bucket '{bucket}' is corrupt: {e}")
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[List[Any]]:
+    batch: List[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class _ReadPhotos(beam.PTransform):

@@ -15,10 +15,10 @@ with exactly one result and one file of each kind, and no orphaned chunks. Failu
 ``<results>_errors`` as ``{_id, error}`` (a later success removes them).
 """
 
-from typing import Any, Dict, List, Optional
+import datetime
+from typing import Any, Dict, List
 
 import apache_beam as beam
-import gridfs
 from pymongo import DeleteOne, ReplaceOne
 
 from .mongo import connect, prepare_bucket, put_file
@@ -36,7 +36,8 @@ class _WriteOutcomes(beam.DoFn):
         self._result_docs = db[self._results]
         self._error_docs = db[errors_collection(self._results)]
         self._db = db
-        self._bucket = gridfs.GridFSBucket(db, bucket_name=self._audio_bucket)
+        self._audio_files = db[f"{self._audio_bucket}.files"]
+        self._audio_chunks = db[f"{self._audio_bucket}.chunks"]
         prepare_bucket(db, self._audio_bucket)
 
     def teardown(self) -> None:
@@ -61,24 +62,18 @@ class _WriteOutcomes(beam.DoFn):
     def _store(self, result: PhotoResult) -> Dict[str, Any]:
         """Steps 1 and 2; returns the result document for step 3."""
         self._result_docs.delete_one({"_id": result.id})
-        doc: Dict[str, Any] = {"_id": result.id, "options": result.options, "report": result.report}
+        files = {kind: audio_file_id(self._results, result.id, kind) for kind in ("wav", "midi")}
+        # Every kind, asked for or not: a file no result points at must not stay behind.
+        self._audio_files.delete_many({"_id": {"$in": list(files.values())}})
+        self._audio_chunks.delete_many({"files_id": {"$in": list(files.values())}})
+        made_at = datetime.datetime.now(datetime.timezone.utc)
+        doc: Dict[str, Any] = {"_id": result.id, "options": result.options, "report": result.report, "made_at": made_at}
         for kind, data in (("wav", result.wav), ("midi", result.midi)):
-            file_id = self._replace_file(result.id, kind, data)
-            if file_id is not None:
-                doc[kind] = file_id
+            if data is not None:
+                name = f"{result.id}.{'mid' if kind == 'midi' else 'wav'}"
+                put_file(self._db, self._audio_bucket, files[kind], name, data, {"photo": result.id, "kind": kind})
+                doc[kind] = files[kind]
         return doc
-
-    def _replace_file(self, photo_id: Any, kind: str, data: Optional[bytes]) -> Optional[str]:
-        file_id = audio_file_id(self._results, photo_id, kind)
-        try:
-            self._bucket.delete(file_id)
-        except gridfs.errors.NoFile:
-            pass  # no files document; any chunks of a killed upload are gone all the same
-        if data is None:
-            return None
-        name = f"{photo_id}.{'mid' if kind == 'midi' else 'wav'}"
-        put_file(self._db, self._audio_bucket, file_id, name, data, {"photo": photo_id, "kind": kind})
-        return file_id
 
     def _flush(self) -> None:
         # Results first: a photo's old error is removed only once its result is in.
