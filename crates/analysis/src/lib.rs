@@ -8,11 +8,12 @@
 pub mod decode;
 mod measure;
 pub mod overlay;
-mod regions;
+pub mod regions;
+mod regions_model;
 pub mod trackingjs;
 
 pub use decode::{load_bytes, load_bytes_at, load_path, load_path_at, Photo, PhotoError, Resolution};
-pub use measure::analyze;
+pub use measure::{analyze, region_features};
 pub use regions::{RegionKind, Regions};
 
 use serde::{Deserialize, Serialize};

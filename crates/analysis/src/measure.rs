@@ -32,20 +32,26 @@ pub fn analyze(photo: &Photo) -> Analysis {
     let lut = srgb_to_linear_table();
     let n = (w * h) as usize;
 
-    let mut ys = Vec::with_capacity(n);
-    let mut labs = Vec::with_capacity(n);
-    for p in small.pixels() {
-        let lin = LinSrgb::new(lut[p[0] as usize], lut[p[1] as usize], lut[p[2] as usize]);
-        ys.push(0.2126 * lin.red + 0.7152 * lin.green + 0.0722 * lin.blue);
-        labs.push(Oklab::from_color(lin));
-    }
+    let (ys, labs): (Vec<f32>, Vec<Oklab>) = small
+        .pixels()
+        .map(|p| {
+            let lin = LinSrgb::new(lut[p[0] as usize], lut[p[1] as usize], lut[p[2] as usize]);
+            (
+                0.2126 * lin.red + 0.7152 * lin.green + 0.0722 * lin.blue,
+                Oklab::from_color(lin),
+            )
+        })
+        .unzip();
 
     let luminance = luminance_stats(&ys, &labs);
     let colour = colour_stats(&labs);
     let gray: GrayImage = image::imageops::grayscale(small);
-    let sobel = imageproc::gradients::sobel_gradients(&gray);
-    let magnitudes: Vec<f32> = sobel.pixels().map(|p| p[0] as f32).collect();
-    let edges = magnitudes.iter().filter(|&&m| m > EDGE_THRESHOLD).count();
+    let (gx, gy) = sobel(&gray);
+    let edges = gx
+        .iter()
+        .zip(&gy)
+        .filter(|(x, y)| x.hypot(**y) > EDGE_THRESHOLD)
+        .count();
     let mean_l = labs.iter().map(|c| c.l).sum::<f32>() / n as f32;
     let var_l = labs.iter().map(|c| (c.l - mean_l).powi(2)).sum::<f32>() / n as f32;
     let texture = Texture {
@@ -59,7 +65,8 @@ pub fn analyze(photo: &Photo) -> Analysis {
         height: h,
         labs: &labs,
         luminance: &ys,
-        edge_magnitude: &magnitudes,
+        gx: &gx,
+        gy: &gy,
     });
 
     Analysis {
@@ -74,6 +81,41 @@ pub fn analyze(photo: &Photo) -> Analysis {
         features,
         regions,
     }
+}
+
+/// Horizontal and vertical Sobel gradients of a grey image.
+fn sobel(gray: &GrayImage) -> (Vec<f32>, Vec<f32>) {
+    let gx = imageproc::gradients::horizontal_sobel(gray);
+    let gy = imageproc::gradients::vertical_sobel(gray);
+    (
+        gx.pixels().map(|p| p[0] as f32).collect(),
+        gy.pixels().map(|p| p[0] as f32).collect(),
+    )
+}
+
+/// The region classifier's measurements of each grid cell of a photo (for training it).
+pub fn region_features(photo: &Photo) -> Vec<[f32; regions::FEATURES]> {
+    let small = &photo.small;
+    let lut = srgb_to_linear_table();
+    let (ys, labs): (Vec<f32>, Vec<Oklab>) = small
+        .pixels()
+        .map(|p| {
+            let lin = LinSrgb::new(lut[p[0] as usize], lut[p[1] as usize], lut[p[2] as usize]);
+            (
+                0.2126 * lin.red + 0.7152 * lin.green + 0.0722 * lin.blue,
+                Oklab::from_color(lin),
+            )
+        })
+        .unzip();
+    let (gx, gy) = sobel(&image::imageops::grayscale(small));
+    regions::cell_features(&PixelStats {
+        width: small.width(),
+        height: small.height(),
+        labs: &labs,
+        luminance: &ys,
+        gx: &gx,
+        gy: &gy,
+    })
 }
 
 fn luminance_stats(ys: &[f32], labs: &[Oklab]) -> Luminance {

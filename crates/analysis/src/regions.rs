@@ -1,12 +1,22 @@
-//! Coarse scene regions on a grid: sky, water, vegetation, ground. Plain colour/position/texture
-//! rules, not a trained segmenter: enough to tell a grey stormy sky from a sunny one and a
-//! rippled lake from a wall.
+//! Coarse scene regions on a 6×4 grid: sky, water, vegetation and ground (everything else:
+//! rock, sand, buildings, people, objects).
+//!
+//! Each cell is described by a few measurements — its height in the photo, its Oklab colour,
+//! texture, edge orientation (ripples and horizons are horizontal edges, trunks and walls
+//! vertical), its light against the photo's and against the cell above it — and classified by
+//! a softmax regression (`regions_model.rs`) trained on hand-labelled real photographs
+//! (testdata/real-photos/labels.tsv) by `cargo run --release -p photophone-analysis --example
+//! train_regions`. Colour alone cannot tell a dusk sky from a lake or a dark foreground from
+//! water; position, texture and light relative to the rest of the photo can.
 
+use crate::regions_model;
 use palette::Oklab;
 use serde::{Deserialize, Serialize};
 
-pub const GRID_COLS: u32 = 12;
-pub const GRID_ROWS: u32 = 8;
+pub const GRID_COLS: usize = 6;
+pub const GRID_ROWS: usize = 4;
+/// Measurements per cell (see [`cell_features`]).
+pub const FEATURES: usize = 26;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -17,8 +27,16 @@ pub enum RegionKind {
     Ground,
 }
 
+/// The classifier's output order.
+pub const KINDS: [RegionKind; 4] = [
+    RegionKind::Sky,
+    RegionKind::Water,
+    RegionKind::Vegetation,
+    RegionKind::Ground,
+];
+
 impl RegionKind {
-    fn letter(self) -> char {
+    pub fn letter(self) -> char {
         match self {
             RegionKind::Sky => 'S',
             RegionKind::Water => 'W',
@@ -30,101 +48,266 @@ impl RegionKind {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Regions {
-    /// Share of grid cells of each kind (they sum to 1).
+    /// Expected share of the photo of each kind (mean class probability over the cells; they
+    /// sum to 1).
     pub sky: f32,
     pub water: f32,
     pub vegetation: f32,
     pub ground: f32,
-    /// Mean relative luminance of the sky cells (0 when there is no sky).
+    /// Mean relative luminance of the sky, weighted by how sure each cell is sky (0 when none).
     pub sky_luminance: f32,
     /// 0..1: how much of the picture is dark, grey, heavy sky.
     pub heavy_sky: f32,
-    /// 0..1: how much of the picture is textured blue or green (water, foliage, grass).
+    /// 0..1: how much of the picture is textured water or foliage (ripples, leaves).
     pub textured_blue_green: f32,
     /// The grid, one string per row from the top: S sky, W water, V vegetation, G ground.
     pub grid: Vec<String>,
 }
 
-pub(crate) struct PixelStats<'a> {
+/// Per-pixel measurements of the analysed copy.
+pub struct PixelStats<'a> {
     pub width: u32,
     pub height: u32,
     pub labs: &'a [Oklab],
     pub luminance: &'a [f32],
-    pub edge_magnitude: &'a [f32],
+    /// Sobel gradients of the grey image, horizontal and vertical.
+    pub gx: &'a [f32],
+    pub gy: &'a [f32],
 }
 
+/// Sobel magnitude (of 8-bit grey) that counts as an edge.
+const EDGE_THRESHOLD: f32 = 120.0;
+
 #[derive(Default, Clone, Copy)]
-struct Cell {
+struct Sums {
+    n: f32,
     l: f32,
+    l2: f32,
     a: f32,
     b: f32,
     y: f32,
-    edge: f32,
-    n: f32,
+    abs_gx: f32,
+    abs_gy: f32,
+    edges: f32,
+    l_top: f32,
+    n_top: f32,
+}
+
+/// The measurements of each cell, row-major from the top left. Scaled to roughly unit range.
+pub fn cell_features(s: &PixelStats) -> Vec<[f32; FEATURES]> {
+    let mut sums = vec![Sums::default(); GRID_COLS * GRID_ROWS];
+    let (w, h) = (s.width as usize, s.height as usize);
+    for py in 0..h {
+        let row = py * GRID_ROWS / h;
+        let upper_half = (py * GRID_ROWS * 2 / h).is_multiple_of(2);
+        for px in 0..w {
+            let i = py * w + px;
+            let c = &mut sums[row * GRID_COLS + px * GRID_COLS / w];
+            let lab = s.labs[i];
+            c.n += 1.0;
+            c.l += lab.l;
+            c.l2 += lab.l * lab.l;
+            c.a += lab.a;
+            c.b += lab.b;
+            c.y += s.luminance[i];
+            c.abs_gx += s.gx[i].abs();
+            c.abs_gy += s.gy[i].abs();
+            c.edges += f32::from(s.gx[i].hypot(s.gy[i]) > EDGE_THRESHOLD);
+            if upper_half {
+                c.l_top += lab.l;
+                c.n_top += 1.0;
+            }
+        }
+    }
+    let mean_l = |c: &Sums| c.l / c.n.max(1.0);
+    let edge_share = |c: &Sums| c.edges / c.n.max(1.0);
+    let row_mean = |row: usize, f: &dyn Fn(&Sums) -> f32| {
+        sums[row * GRID_COLS..(row + 1) * GRID_COLS]
+            .iter()
+            .map(f)
+            .sum::<f32>()
+            / GRID_COLS as f32
+    };
+    // What the whole photo is like: an open scene has a smooth, light top (sky); a close-up or
+    // an interior has texture everywhere and no horizon.
+    let photo_l = s.labs.iter().map(|c| c.l).sum::<f32>() / s.labs.len().max(1) as f32;
+    let photo_chroma = s.labs.iter().map(|c| c.a.hypot(c.b)).sum::<f32>() / s.labs.len().max(1) as f32;
+    let photo_edges = sums.iter().map(edge_share).sum::<f32>() / sums.len() as f32;
+    let top_row_l = row_mean(0, &mean_l);
+    let top_edges = row_mean(0, &edge_share);
+    let top_minus_bottom_row = top_row_l - row_mean(GRID_ROWS - 1, &mean_l);
+    let mut out = Vec::with_capacity(sums.len());
+    for (k, c) in sums.iter().enumerate() {
+        let n = c.n.max(1.0);
+        let (l, a, b) = (c.l / n, c.a / n, c.b / n);
+        let (row, col) = (k / GRID_COLS, k % GRID_COLS);
+        let r = (row as f32 + 0.5) / GRID_ROWS as f32;
+        let chroma = a.hypot(b);
+        let hue = b.atan2(a);
+        let l_std = (c.l2 / n - l * l).max(0.0).sqrt();
+        let above = if row == 0 { l } else { mean_l(&sums[k - GRID_COLS]) };
+        let below = if row + 1 == GRID_ROWS {
+            l
+        } else {
+            mean_l(&sums[k + GRID_COLS])
+        };
+        let side_edges = [col.checked_sub(1), (col + 1 < GRID_COLS).then_some(col + 1)]
+            .iter()
+            .flatten()
+            .map(|&cc| edge_share(&sums[row * GRID_COLS + cc]))
+            .fold((0f32, 0f32), |(s, m), e| (s + e, m + 1.0));
+        let n_bottom = (c.n - c.n_top).max(1.0);
+        let top_minus_bottom = c.l_top / c.n_top.max(1.0) - (c.l - c.l_top) / n_bottom;
+        out.push([
+            1.0,
+            r,
+            l,
+            a * 5.0,
+            b * 5.0,
+            chroma * 5.0,
+            l_std * 5.0,
+            (c.abs_gx + c.abs_gy) / n / 200.0,
+            c.abs_gy / (c.abs_gx + c.abs_gy).max(1e-6),
+            l - photo_l,
+            l - top_row_l,
+            chroma * 5.0 * (hue - 250f32.to_radians()).cos(),
+            chroma * 5.0 * (hue - 135f32.to_radians()).cos(),
+            above - l,
+            top_minus_bottom * 5.0,
+            photo_l,
+            edge_share(c),
+            r * r,
+            below - l,
+            chroma * 5.0 * (hue - 60f32.to_radians()).cos(),
+            side_edges.0 / side_edges.1.max(1.0),
+            photo_chroma * 5.0,
+            photo_edges,
+            top_edges,
+            top_minus_bottom_row,
+            c.y / n,
+        ]);
+    }
+    out
+}
+
+/// Class probabilities (in [`KINDS`] order) for one cell's measurements.
+pub fn probabilities(features: &[f32; FEATURES]) -> [f32; 4] {
+    softmax_scores(
+        features,
+        &regions_model::MEAN,
+        &regions_model::SCALE,
+        &regions_model::WEIGHTS,
+    )
+}
+
+/// A softmax regression: standardised features, one weight row per class.
+pub fn softmax_scores(
+    x: &[f32; FEATURES],
+    mean: &[f32; FEATURES],
+    scale: &[f32; FEATURES],
+    weights: &[[f32; FEATURES]; 4],
+) -> [f32; 4] {
+    let z: [f32; FEATURES] = std::array::from_fn(|j| if j == 0 { 1.0 } else { (x[j] - mean[j]) / scale[j] });
+    let logits: [f32; 4] = std::array::from_fn(|k| weights[k].iter().zip(&z).map(|(w, v)| w * v).sum());
+    let top = logits.iter().fold(f32::MIN, |m, &v| m.max(v));
+    let e: [f32; 4] = std::array::from_fn(|k| (logits[k] - top).exp());
+    let total: f32 = e.iter().sum();
+    std::array::from_fn(|k| e[k] / total)
 }
 
 pub(crate) fn classify(s: &PixelStats) -> Regions {
-    let mut cells = vec![Cell::default(); (GRID_COLS * GRID_ROWS) as usize];
-    for py in 0..s.height {
-        let row = (py * GRID_ROWS / s.height) as usize;
-        for px in 0..s.width {
-            let col = (px * GRID_COLS / s.width) as usize;
-            let i = (py * s.width + px) as usize;
-            let c = &mut cells[row * GRID_COLS as usize + col];
-            c.l += s.labs[i].l;
-            c.a += s.labs[i].a;
-            c.b += s.labs[i].b;
-            c.y += s.luminance[i];
-            c.edge += s.edge_magnitude[i];
-            c.n += 1.0;
-        }
+    let features = cell_features(s);
+    let probs: Vec<[f32; 4]> = features.iter().map(probabilities).collect();
+    let cells = probs.len() as f32;
+    let share = |k: usize| probs.iter().map(|p| p[k]).sum::<f32>() / cells;
+    let (mut sky_y, mut sky_weight, mut heavy, mut textured) = (0f32, 0f32, 0f32, 0f32);
+    for (f, p) in features.iter().zip(&probs) {
+        let (l, chroma, texture) = (f[2], f[5] / 5.0, f[7]);
+        // Relative luminance of the cell, from its Oklab lightness (Y ≈ L³).
+        sky_y += p[0] * l.powi(3);
+        sky_weight += p[0];
+        // Heavy: sky that is dark and grey.
+        heavy += p[0] * ((0.75 - l) / 0.35).clamp(0.0, 1.0) * ((0.06 - chroma) / 0.06).clamp(0.0, 1.0);
+        textured += (p[1] + p[2]) * (texture / 0.6).min(1.0);
     }
-    let mut kinds = Vec::with_capacity(cells.len());
-    let (mut sky_y, mut heavy, mut textured) = (0f32, 0f32, 0f32);
-    for (k, c) in cells.iter().enumerate() {
-        let n = c.n.max(1.0);
-        let (l, a, b, y, edge) = (c.l / n, c.a / n, c.b / n, c.y / n, c.edge / n);
-        let row = k as u32 / GRID_COLS;
-        let upper = (row as f32 + 0.5) / GRID_ROWS as f32;
-        let chroma = (a * a + b * b).sqrt();
-        let hue = b.atan2(a).to_degrees().rem_euclid(360.0);
-        let blueish = chroma > 0.025 && (190.0..290.0).contains(&hue);
-        let greenish = chroma > 0.035 && (105.0..190.0).contains(&hue);
-        let smooth = edge < 60.0;
-        let kind = if upper < 0.55 && smooth && (blueish || (chroma < 0.04 && l > 0.35)) {
-            RegionKind::Sky
-        } else if upper > 0.4 && blueish {
-            RegionKind::Water
-        } else if greenish {
-            RegionKind::Vegetation
-        } else {
-            RegionKind::Ground
-        };
-        if kind == RegionKind::Sky {
-            sky_y += y;
-            // Heavy: dark and grey.
-            heavy += ((0.75 - l) / 0.35).clamp(0.0, 1.0) * ((0.06 - chroma) / 0.06).clamp(0.0, 1.0);
-        }
-        if (blueish || greenish) && edge > 25.0 {
-            textured += (edge / 120.0).min(1.0);
-        }
-        kinds.push(kind);
-    }
-    let total = kinds.len() as f32;
-    let count = |k: RegionKind| kinds.iter().filter(|&&x| x == k).count() as f32;
-    let sky_cells = count(RegionKind::Sky);
-    let grid = kinds
-        .chunks(GRID_COLS as usize)
-        .map(|row| row.iter().map(|k| k.letter()).collect())
+    let grid = probs
+        .chunks(GRID_COLS)
+        .map(|row| {
+            row.iter()
+                .map(|p| {
+                    let best = (0..4).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(3);
+                    KINDS[best].letter()
+                })
+                .collect()
+        })
         .collect();
     Regions {
-        sky: sky_cells / total,
-        water: count(RegionKind::Water) / total,
-        vegetation: count(RegionKind::Vegetation) / total,
-        ground: count(RegionKind::Ground) / total,
-        sky_luminance: if sky_cells > 0.0 { sky_y / sky_cells } else { 0.0 },
-        heavy_sky: (heavy / total * 2.0).clamp(0.0, 1.0),
-        textured_blue_green: (textured / total).clamp(0.0, 1.0),
+        sky: share(0),
+        water: share(1),
+        vegetation: share(2),
+        ground: share(3),
+        sky_luminance: if sky_weight > 1e-3 {
+            sky_y / sky_weight
+        } else {
+            0.0
+        },
+        heavy_sky: (heavy / cells * 2.0).clamp(0.0, 1.0),
+        textured_blue_green: (textured / cells).clamp(0.0, 1.0),
         grid,
     }
+}
+
+/// A trained classifier: standardisation and one weight row per class.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub mean: [f32; FEATURES],
+    pub scale: [f32; FEATURES],
+    pub weights: [[f32; FEATURES]; 4],
+}
+
+impl Model {
+    pub fn probabilities(&self, x: &[f32; FEATURES]) -> [f32; 4] {
+        softmax_scores(x, &self.mean, &self.scale, &self.weights)
+    }
+}
+
+/// Fits the classifier to labelled cells (class index in [`KINDS`] order): L2-regularised
+/// softmax regression by full-batch gradient descent, deterministic. Used by the
+/// `train_regions` example, which writes `regions_model.rs`, and by the tests' cross-validation.
+pub fn fit(cells: &[([f32; FEATURES], usize)], l2: f32, steps: usize) -> Model {
+    let n = cells.len().max(1) as f32;
+    let mut mean = [0f32; FEATURES];
+    let mut scale = [1f32; FEATURES];
+    for j in 1..FEATURES {
+        mean[j] = cells.iter().map(|(x, _)| x[j]).sum::<f32>() / n;
+        let var = cells.iter().map(|(x, _)| (x[j] - mean[j]).powi(2)).sum::<f32>() / n;
+        scale[j] = var.sqrt().max(1e-6);
+    }
+    let mut model = Model {
+        mean,
+        scale,
+        weights: [[0f32; FEATURES]; 4],
+    };
+    let rate = 0.5;
+    for _ in 0..steps {
+        let mut grad = [[0f32; FEATURES]; 4];
+        for (x, label) in cells {
+            let p = model.probabilities(x);
+            let z: [f32; FEATURES] =
+                std::array::from_fn(|j| if j == 0 { 1.0 } else { (x[j] - mean[j]) / scale[j] });
+            for (k, row) in grad.iter_mut().enumerate() {
+                let err = p[k] - f32::from(k == *label);
+                for (g, zj) in row.iter_mut().zip(&z) {
+                    *g += err * zj / n;
+                }
+            }
+        }
+        for (weights, g) in model.weights.iter_mut().zip(&grad) {
+            for (j, (w, gj)) in weights.iter_mut().zip(g).enumerate() {
+                let decay = if j == 0 { 0.0 } else { l2 * *w };
+                *w -= rate * (gj + decay);
+            }
+        }
+    }
+    model
 }

@@ -243,7 +243,7 @@ fn ctrl_c_finishes_the_photos_in_progress_and_a_rerun_completes_the_batch() {
         "--jobs",
         "2",
     ];
-    let mut child = bin()
+    let child = bin()
         .current_dir(dir.path())
         .args(args)
         .stderr(std::process::Stdio::piped())

@@ -29,7 +29,9 @@ impl Why {
 
 pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     let mut why = Why(Vec::new());
-    let light = a.luminance.lightness;
+    // The lightness of the photo's mean luminance (Oklab L of a grey that bright): what sets
+    // how bright the music is, and its register.
+    let light = a.luminance.mean.max(0.0).cbrt();
     let warmth = a.colour.warmth;
     let sat = a.colour.saturation;
     let heavy = a.regions.heavy_sky;
@@ -115,7 +117,11 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
 
     // Register: brighter photos play higher.
     let lead_centre = 46.0 + 40.0 * light;
-    let lead_base_c = ((lead_centre / 12.0).floor() * 12.0) as i32;
+    // The melody spans nine scale steps from its lowest degree; place them around the centre
+    // in scale steps (not octaves from C, which would move the register with the key).
+    let lead_base_c = 12 * ((lead_centre - tonic as f32) / 12.0).floor() as i32;
+    let above_tonic = lead_centre - (lead_base_c + tonic as i32) as f32;
+    let lowest_degree = (above_tonic / (12.0 / 7.0)).round() as i32 - 4;
     why.add(
         "register",
         format!(
@@ -134,8 +140,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     let bars_per_chord = if activity > 0.5 { 1.0 } else { 2.0 };
     let chord_len = 4.0 * beat * bars_per_chord;
     let mut chords = Vec::new();
-    // The pad moves by octaves with the light, too.
-    let pad_base_c = 36 + 12 * (light * 2.4).floor().clamp(0.0, 2.0) as i32;
+    // The pad moves with the light, too: its root's octave is the one nearest the pad's
+    // centre, whatever the key.
+    let pad_centre = 47.0 + 18.0 * light;
+    let pad_base_c = 12 * ((pad_centre - tonic as f32) / 12.0).round() as i32;
     let mut t = 0.0;
     let mut i = 0;
     while t < seconds {
@@ -193,7 +201,7 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
         key.degree_to_midi(0, drone_c) as u8,
         key.degree_to_midi(4, drone_c) as u8,
     ];
-    let drone_level = 0.06 + 1.0 * dark + 0.25 * (0.62 - light).max(0.0);
+    let drone_level = 0.06 + 0.6 * dark + 0.2 * (0.62 - light).max(0.0);
     why.add(
         "drone",
         format!("{} + fifth at {:.0} Hz, level {:.2}", crate::theory::NOTE_NAMES[tonic as usize], midi_to_hz(drone[0] as f32), drone_level),
@@ -201,13 +209,13 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     );
 
     // Timbre: bright → open filters and saw-rich waves; warm → fuller harmonics.
-    let brightness = (0.65 * light + 0.35 * sat + 0.15 * warmth).clamp(0.0, 1.0);
+    let brightness = light.clamp(0.0, 1.0);
     let lead_cutoff = 300.0 * 2f32.powf(brightness * 5.5);
-    let pad_cutoff = 150.0 * 2f32.powf(brightness * 4.5 + 0.3 * warmth);
+    let pad_cutoff = 150.0 * 2f32.powf(brightness * 4.5);
     why.add(
         "timbre",
         format!("lead filter {lead_cutoff:.0} Hz, pad filter {pad_cutoff:.0} Hz"),
-        format!("brightness {brightness:.2} from lightness, saturation and warmth opens the filters"),
+        format!("lightness {light:.2} opens the filters: a brighter photo sounds brighter"),
     );
 
     // Lead line from the photo's features, left to right.
@@ -216,6 +224,7 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
         &key,
         &chords,
         lead_base_c,
+        lowest_degree,
         beat,
         subdivision,
         note_probability,
@@ -228,9 +237,11 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
         "feature points are played left to right; higher in the photo is higher in pitch, brighter is louder, and each sits in the stereo field where it sits in the photo",
     );
 
-    // Texture.
+    // Texture: a bed of filtered noise. Its kind follows the regions (water needs a fair share
+    // of water), but its loudness and colour follow the light first, so a wrong region guess
+    // cannot make a dark photo sound bright; and it stays under the musical layers.
     let r = &a.regions;
-    let (texture, texture_reason) = if r.water >= r.vegetation * 0.8 && r.water > 0.04 {
+    let (texture, texture_reason) = if r.water >= 0.15 && r.water >= 0.8 * r.vegetation {
         (
             TextureKind::Water,
             format!("{:.0} % of the photo looks like water", r.water * 100.0),
@@ -245,20 +256,17 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             ),
         )
     };
-    let texture_level =
-        0.1 + 1.6 * r.textured_blue_green + 0.8 * (r.water + 0.5 * r.sky + 0.5 * r.vegetation).min(1.0);
+    let evidence = (r.water + 0.5 * r.sky + 0.6 * r.vegetation + 0.8 * r.textured_blue_green).min(1.0);
+    let texture_level = (0.12 + 0.15 * evidence) * (0.3 + 0.7 * light);
     let texture_centre = match texture {
-        TextureKind::Water => 700.0 + 2500.0 * light,
-        TextureKind::Wind => 250.0 + 900.0 * light,
+        TextureKind::Water => 350.0 * 2f32.powf(3.0 * light),
+        TextureKind::Wind => 200.0 * 2f32.powf(3.0 * light),
     };
     let texture_motion = 0.05 + 0.6 * activity + if texture == TextureKind::Water { 1.5 } else { 0.0 };
     why.add(
         "texture",
         format!("{texture:?} noise at {texture_centre:.0} Hz, level {texture_level:.2}").to_lowercase(),
-        format!(
-            "{texture_reason}; textured blue/green {:.2}",
-            r.textured_blue_green
-        ),
+        format!("{texture_reason}; its pitch and loudness follow lightness {light:.2}"),
     );
 
     // Space: cold, grey and dark photos sound wide and distant.
@@ -288,9 +296,10 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
             drone_level,
             drone_cutoff_hz: 120.0 + 500.0 * brightness,
             // Grey photos lean on the pad, colourful bright ones on the lead.
-            pad_level: 0.35 + 0.4 * (1.0 - sat),
+            pad_level: 0.55,
             pad_cutoff_hz: pad_cutoff,
-            lead_level: 0.25 + 0.9 * light * (0.5 + sat),
+            // Busy photos' notes decay sooner; a little more level keeps the lead as present.
+            lead_level: 0.45 + 0.5 * light + 0.2 * activity,
             lead_cutoff_hz: lead_cutoff,
             lead_brightness: brightness,
             lead_decay_s: (3.5 - 2.0 * activity) * (0.8 + 0.4 * (1.0 - light)),
@@ -323,6 +332,7 @@ fn lead_line(
     key: &Key,
     chords: &[Chord],
     base_c: i32,
+    lowest_degree: i32,
     beat: f64,
     subdivision: u32,
     probability: f32,
@@ -369,7 +379,7 @@ fn lead_line(
         if rng.unit() < probability || (strong && k.is_multiple_of(subdivision * 4)) {
             let (x, y, lum) = points[idx % points.len()];
             idx += 1;
-            let degree = ((1.0 - y) * 9.0).round() as i32 - 2;
+            let degree = ((1.0 - y) * 9.0).round() as i32 + lowest_degree;
             if strong {
                 // Snap to the nearest chord tone on strong beats.
                 let chord = chords.iter().rev().find(|c| c.start <= t).unwrap_or(&chords[0]);

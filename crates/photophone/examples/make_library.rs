@@ -19,7 +19,9 @@ fn main() {
     sources.sort();
     std::fs::create_dir_all(&out).expect("create OUT_DIR");
     let make = |i: usize| {
-        let source = image::open(&sources[i % sources.len()]).expect("a test photo").to_rgb8();
+        let source = image::open(&sources[i % sources.len()])
+            .expect("a test photo")
+            .to_rgb8();
         // Sizes spread evenly over 2–12 MP, shuffled against the sources.
         let megapixels = 2.0 + 10.0 * ((i * 7) % count) as f64 / (count - 1) as f64;
         let aspect = source.width() as f64 / source.height() as f64;

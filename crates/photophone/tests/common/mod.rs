@@ -129,3 +129,78 @@ pub fn band_spectrum_db(interleaved: &[f32], rate: u32, edges: &[f32]) -> Vec<f3
 pub fn spectral_distance(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
 }
+
+pub mod listen;
+
+/// The real-photo test set (testdata/real-photos, listed in its manifest): (file name, photo).
+/// Odd-numbered photos are the tuning half, even-numbered ones are held out (see
+/// [`is_tuning_photo`]).
+pub fn real_photo_set() -> Vec<(String, Photo)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real-photos");
+    let manifest =
+        std::fs::read_to_string(dir.join("manifest.tsv")).expect("testdata/real-photos/manifest.tsv");
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            (
+                f.to_string(),
+                analysis::load_path(&dir.join(f)).expect("a test-set photo decodes"),
+            )
+        })
+        .collect()
+}
+
+/// Whether a test-set photo is in the half the mapping was tuned on (odd numbers).
+pub fn is_tuning_photo(name: &str) -> bool {
+    name[..2].parse::<u32>().map(|n| n % 2 == 1).unwrap_or(false)
+}
+
+/// How bright a mode sounds: Lydian 6 (brightest, major with a raised fourth) … Phrygian 1.
+pub fn mode_brightness(mode: photophone::compose::Mode) -> f32 {
+    use photophone::compose::Mode::*;
+    match mode {
+        Lydian => 6.0,
+        Ionian => 5.0,
+        Mixolydian => 4.0,
+        Dorian => 3.0,
+        Aeolian => 2.0,
+        Phrygian => 1.0,
+    }
+}
+
+/// Worst click: the largest second difference in any 5 ms block, relative to the RMS second
+/// difference of the 50 ms around it. A discontinuity stands far above its surroundings;
+/// the music's own bright notes raise the surroundings too. Returns (ratio, time in s).
+pub fn worst_click(s: &[f32]) -> (f32, f32) {
+    const B: usize = 220;
+    let mut worst = (0f32, 0f32);
+    for ch in 0..2 {
+        let x: Vec<f32> = s.iter().skip(ch).step_by(2).copied().collect();
+        let d2: Vec<f32> = x.windows(3).map(|w| (w[2] - 2.0 * w[1] + w[0]).abs()).collect();
+        let blocks: Vec<(f32, f32)> = d2
+            .chunks(B)
+            .map(|c| {
+                (
+                    c.iter().fold(0f32, |m, v| m.max(*v)),
+                    c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32,
+                )
+            })
+            .collect();
+        for i in 0..blocks.len() {
+            let lo = i.saturating_sub(5);
+            let hi = (i + 6).min(blocks.len());
+            let around: Vec<f32> = (lo..hi).filter(|&k| k != i).map(|k| blocks[k].1).collect();
+            let rms = (around.iter().sum::<f32>() / around.len().max(1) as f32).sqrt();
+            let ratio = blocks[i].0 / rms.max(2e-4);
+            if ratio > worst.0 {
+                worst = (ratio, (i * B) as f32 / 44_100.0);
+            }
+        }
+    }
+    worst
+}
+
+pub const CLICK_RATIO: f32 = 10.0;
