@@ -222,7 +222,7 @@ def main():
     ap.add_argument("--small-photos", type=Path, required=True, help="folder of small photos (memory check)")
     ap.add_argument("--cli", required=True)
     ap.add_argument("--work", type=Path, required=True)
-    ap.add_argument("--large-library", type=int, default=10_000)
+    ap.add_argument("--large-library", type=int, default=10_000, help="0 skips the memory runs")
     a = ap.parse_args()
     photos = sorted(a.photos.glob("*.jpg"))
     server = Server(a.work / "mongo")
@@ -249,7 +249,7 @@ def main():
         print("readers", report["readers"], flush=True)
         # Memory against library size: the same small photos, 1-s renders, 200 vs many.
         small = sorted(a.small_photos.glob("*.jpg"))
-        for size in (200, a.large_library):
+        for size in (200, a.large_library) if a.large_library else ():
             load(server.uri, small, size)
             report[f"memory_{size}"] = beam(server.uri, 2, "mem", seconds=1.0)
             print("memory", size, report[f"memory_{size}"], flush=True)

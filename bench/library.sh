@@ -4,7 +4,8 @@
 # pipeline on 1 and 2 workers, a plain Python loop, `photophone render DIR --out-dir` on 2
 # cores, and the test server's raw read rate; the reader alone against Beam's
 # ReadFromMongoDB(bucket_auto=True); a worker's peak memory for 200 and 10,000 photos.
-# Usage: bench/library.sh [COUNT] [LARGE]   (defaults 200 and 10000; results in bench/out/library/)
+# Usage: bench/library.sh [COUNT] [LARGE]   (defaults 200 and 10000, LARGE 0 skips the memory runs;
+#        results in bench/out/library/library.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-200}

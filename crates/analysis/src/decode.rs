@@ -182,24 +182,15 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<(RgbImage, bool)>, PhotoErr
         .into_iter()
         .find(|f| long / f >= ANALYSIS_MAX_SIDE * 3 / 4)
         .unwrap_or(1);
-    let (sw, sh) = decoder
-        .scale(
-            (w as u32).div_ceil(factor) as u16,
-            (h as u32).div_ceil(factor) as u16,
-        )
-        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
-    let pixels = decoder
-        .decode()
-        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
-    let (sw, sh) = (sw as u32, sh as u32);
-    let rgb = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => {
-            let gray = image::GrayImage::from_raw(sw, sh, pixels)
-                .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
-            DynamicImage::ImageLuma8(gray).into_rgb8()
-        }
-        _ => RgbImage::from_raw(sw, sh, pixels)
-            .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?,
+    let progressive = info.coding_process == jpeg_decoder::CodingProcess::DctProgressive;
+    let dc_only = if factor == 8 && progressive {
+        crate::jpeg_dc::decode_dc(bytes).map_err(PhotoError::Corrupt)?
+    } else {
+        None
+    };
+    let rgb = match dc_only {
+        Some(rgb) => rgb,
+        None => scaled_decode(&mut decoder, info, factor)?,
     };
     // Orientation from the EXIF block, read by the `image` crate's decoder without decoding pixels.
     let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes))
@@ -210,6 +201,30 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<(RgbImage, bool)>, PhotoErr
     let mut upright = DynamicImage::ImageRgb8(rgb);
     upright.apply_orientation(orientation);
     Ok(Some((upright.into_rgb8(), swapped)))
+}
+
+/// jpeg-decoder's IDCT-scaled decode at 1/`factor`.
+fn scaled_decode(
+    decoder: &mut jpeg_decoder::Decoder<Cursor<&[u8]>>,
+    info: jpeg_decoder::ImageInfo,
+    factor: u32,
+) -> Result<RgbImage, PhotoError> {
+    let (w, h) = (info.width as u32, info.height as u32);
+    let (sw, sh) = decoder
+        .scale(w.div_ceil(factor) as u16, h.div_ceil(factor) as u16)
+        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| PhotoError::Corrupt(first_line(&e.to_string())))?;
+    let (sw, sh) = (sw as u32, sh as u32);
+    match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => {
+            let gray = image::GrayImage::from_raw(sw, sh, pixels)
+                .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
+            Ok(DynamicImage::ImageLuma8(gray).into_rgb8())
+        }
+        _ => RgbImage::from_raw(sw, sh, pixels).ok_or_else(|| PhotoError::Corrupt("short pixel data".into())),
+    }
 }
 
 fn reader(bytes: &[u8], limited: bool) -> Result<ImageReader<Cursor<&[u8]>>, PhotoError> {

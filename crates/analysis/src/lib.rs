@@ -6,6 +6,7 @@
 //! 2014 feature detector exactly for the `classic` style.
 
 pub mod decode;
+mod jpeg_dc;
 mod measure;
 pub mod overlay;
 pub mod regions;

@@ -133,3 +133,91 @@ fn large_jpeg_fast_path_matches_full_decode() {
     assert!((a.luminance.mean - b.luminance.mean).abs() < 0.01);
     assert!((a.colour.warmth - b.colour.warmth).abs() < 0.05);
 }
+
+/// A real photo scaled to `w`×`h` with grain, as a progressive JPEG (jpeg-encoder).
+fn progressive_jpeg(
+    w: u32,
+    h: u32,
+    sampling: jpeg_encoder::SamplingFactor,
+    restart: u16,
+    grey: bool,
+) -> Vec<u8> {
+    let source = analysis::load_path(&common::fixture_path("rocket.jpg")).unwrap();
+    let jpeg = photophone::photo_like_jpeg(source.full.as_ref().unwrap(), w, h, 7);
+    let rgb = image::load_from_memory(&jpeg).unwrap().into_rgb8();
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 88);
+    encoder.set_progressive(true);
+    encoder.set_sampling_factor(sampling);
+    encoder.set_restart_interval(restart);
+    if grey {
+        let luma = DynamicImage::ImageRgb8(rgb).into_luma8();
+        encoder
+            .encode(luma.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Luma)
+            .unwrap();
+    } else {
+        encoder
+            .encode(rgb.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+    }
+    out
+}
+
+#[test]
+fn progressive_jpegs_read_from_their_dc_scans_match_a_full_decode() {
+    use jpeg_encoder::SamplingFactor::*;
+    for (w, h, sampling, restart, grey) in [
+        (4272, 2848, F_2_2, 0, false),
+        (3000, 2001, F_2_1, 7, false),
+        (2050, 1537, F_1_1, 0, true),
+        (1203, 2400, R_4_2_0, 3, false),
+    ] {
+        let bytes = progressive_jpeg(w, h, sampling, restart, grey);
+        let fast = analysis::load_bytes_at(&bytes, "p", Resolution::AnalysisOnly).unwrap();
+        let full = analysis::load_bytes_at(&bytes, "p", Resolution::Full).unwrap();
+        assert!(fast.full.is_none());
+        assert_eq!((fast.width(), fast.height()), (w, h));
+        // The analysis copies: the DC path's 1/8-scale block means, area-averaged to ≤ 512 px,
+        // against the full decode area-averaged to the same size (the two grids differ, so
+        // grain and edges blur a little differently; crates/analysis checks the DC values
+        // themselves against a full decode at 1/8 scale).
+        let reference = image::imageops::thumbnail(
+            full.full.as_ref().unwrap(),
+            fast.small.width(),
+            fast.small.height(),
+        );
+        let diff: f64 = fast
+            .small
+            .as_raw()
+            .iter()
+            .zip(reference.as_raw())
+            .map(|(a, b)| (*a as f64 - *b as f64).abs())
+            .sum::<f64>()
+            / reference.as_raw().len() as f64;
+        assert!(
+            diff < 4.5,
+            "{w}x{h} {sampling:?}: mean difference {diff:.2} levels"
+        );
+        let (a, b) = (analysis::analyze(&full), analysis::analyze(&fast));
+        assert!((a.luminance.mean - b.luminance.mean).abs() < 0.01, "{w}x{h}");
+        assert!((a.colour.warmth - b.colour.warmth).abs() < 0.05, "{w}x{h}");
+    }
+}
+
+#[test]
+fn damaged_progressive_jpegs_fail_cleanly() {
+    let bytes = progressive_jpeg(2400, 1600, jpeg_encoder::SamplingFactor::F_2_2, 0, false);
+    // Bytes flipped inside the DC scan (after the first scan header), end marker kept.
+    let first_scan = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    for (offset, value) in [(40, 0xFF), (80, 0x00), (200, 0xD9), (12, 0x13)] {
+        let mut damaged = bytes.clone();
+        damaged[first_scan + offset] = value;
+        // Either an error or some photo: never a panic.
+        let _ = analysis::load_bytes_at(&damaged, "d", Resolution::AnalysisOnly);
+    }
+    // A header cut short inside the frame segment.
+    let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC2]).unwrap();
+    let mut cut = bytes[..sof + 6].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]);
+    assert!(analysis::load_bytes_at(&cut, "c", Resolution::AnalysisOnly).is_err());
+}
