@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what photophone's build and tests need beyond Rust, only where it is missing:
-#  - ALSA headers (the `play` command's audio output, via cpal)
+# Installs what photophone's tests need beyond Rust, only where it is missing (the main job,
+# `cargo run --release -- render`, needs none of it; scripts/test.sh runs this first):
+#  - ALSA headers (to check the optional in-process `playback` feature, which links cpal)
 #  - node + tracking.js 1.1.3 (the reference the classic style's FAST is tested against)
 #  - Chromium + playwright-core (the web page's tests run in a real headless browser)
 #  - the WebAssembly engine the page plays through (scripts/build-wasm.sh: wasm32 target,

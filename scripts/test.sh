@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 cargo test --workspace --release "$@"
+cargo check --release -p photophone-cli --features playback   # the optional cpal audio output builds
 cargo build --release -p photophone-cli   # the binary the Python tests compare against
 scripts/python-env.sh
 .venv/bin/python -m pytest crates/python/tests -q -p no:cacheprovider

@@ -2,13 +2,15 @@
 // upload a photo, check that sound plays through the WebAssembly engine, that the feature
 // points are drawn, that the WAV and MIDI downloads parse, that a gallery walk cross-fades
 // without a click; saves a screenshot. Prints one JSON line of measurements.
-// Usage: node page.mjs URL OUT_DIR PHOTO
+// With ENGINE "server" (a server offering no WebAssembly engine) it checks that the page
+// plays the server-rendered WAV instead, and skips what only the engine does.
+// Usage: node page.mjs URL OUT_DIR PHOTO [ENGINE: wasm | server]
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [url, outDir, photo] = process.argv.slice(2);
+const [url, outDir, photo, expected = 'wasm'] = process.argv.slice(2);
 if (!url || !outDir || !photo) {
   console.error('usage: node page.mjs URL OUT_DIR PHOTO');
   process.exit(2);
@@ -30,7 +32,7 @@ try {
   await page.waitForFunction(() => window.photophone?.ready);
   assert.equal(await page.evaluate(() => window.photophone.ready), true, 'page start-up');
   result.engine = await page.evaluate(() => window.photophone.engine);
-  assert.equal(result.engine, 'wasm', 'the WebAssembly engine loads in the AudioWorklet');
+  assert.equal(result.engine, expected, `the page plays through the ${expected} engine`);
   result.sampleRate = await page.evaluate(() => window.photophone.ctx.sampleRate);
 
   // 1. Upload a photo; the worklet starts rendering and the music is audible.
@@ -47,7 +49,7 @@ try {
     return loudest;
   });
   result.analyserRms = rms;
-  assert.ok(rms > 0.01, `the AnalyserNode hears the engine (RMS ${rms})`);
+  assert.ok(rms > 0.01, `the AnalyserNode hears the music (RMS ${rms})`);
 
   // 2. Feature points drawn as red dots over the photo; palette and decisions shown.
   await page.waitForFunction(() => window.photophone.dotsDrawn > 0, null, { timeout: 10000 });
@@ -89,61 +91,63 @@ try {
   result.midi = parseMidi(fs.readFileSync(midPath));
   assert.ok(result.midi.noteOns > 10, `MIDI has notes (${result.midi.noteOns})`);
 
-  // 4. Pause and resume.
-  await page.click('#play');
-  await page.waitForFunction(() => window.photophone.ctx.state === 'suspended', null, { timeout: 5000 });
-  await page.click('#play');
-  await page.waitForFunction(() => window.photophone.ctx.state === 'running', null, { timeout: 5000 });
+  if (expected === 'wasm') {
+    // 4. Pause and resume.
+    await page.click('#play');
+    await page.waitForFunction(() => window.photophone.ctx.state === 'suspended', null, { timeout: 5000 });
+    await page.click('#play');
+    await page.waitForFunction(() => window.photophone.ctx.state === 'running', null, { timeout: 5000 });
 
-  // 5. Gallery walk: the page moves to the next photo and keeps playing.
-  const before = await page.evaluate(() => window.photophone.name);
-  await page.click('#walk');
-  await page.waitForFunction((b) => window.photophone.name !== b && window.photophone.latencyMs !== null, before, { timeout: 20000 });
-  await page.waitForTimeout(2500); // through the 2 s cross-fade
-  result.walkRms = await page.evaluate(() => window.photophone.currentRms());
-  assert.ok(result.walkRms > 0.005, `music continues across the walk (${result.walkRms})`);
-  await page.click('#walk');
+    // 5. Gallery walk: the page moves to the next photo and keeps playing.
+    const before = await page.evaluate(() => window.photophone.name);
+    await page.click('#walk');
+    await page.waitForFunction((b) => window.photophone.name !== b && window.photophone.latencyMs !== null, before, { timeout: 20000 });
+    await page.waitForTimeout(2500); // through the 2 s cross-fade
+    result.walkRms = await page.evaluate(() => window.photophone.currentRms());
+    assert.ok(result.walkRms > 0.005, `music continues across the walk (${result.walkRms})`);
+    await page.click('#walk');
 
-  // 6. The same engine, driven directly in the page: a photo-to-photo cross-fade has no
-  // click (no sample-to-sample jump beyond what the music itself makes).
-  result.crossfade = await page.evaluate(async () => {
-    const glue = await import('/pkg/photophone_wasm.js');
-    await glue.default({ module_or_path: window.photophone.wasmModule });
-    const scores = [];
-    for (const name of ['coffee', 'rocket']) {
-      const photo = await (await fetch(`/gallery/${name}`)).blob();
-      const res = await fetch('/api/analyze?seconds=30', { method: 'POST', body: photo });
-      scores.push(new TextEncoder().encode(JSON.stringify((await res.json()).score)));
-    }
-    const rate = 48000;
-    const engine = new glue.Engine(rate);
-    engine.play(scores[0], 0);
-    const left = new Float32Array(rate * 5);
-    const right = new Float32Array(rate * 5);
-    const l = new Float32Array(128);
-    const r = new Float32Array(128);
-    for (let i = 0; i < left.length / 128; i++) {
-      if (i * 128 === rate * 2) engine.play(scores[1], 1.0); // switch at 2 s, 1 s fade
-      engine.render(l, r);
-      left.set(l, i * 128);
-      right.set(r, i * 128);
-    }
-    const jump = (from, to) => {
-      let m = 0;
-      for (let i = Math.max(2, from); i < to; i++) m = Math.max(m, Math.abs(left[i] - 2 * left[i - 1] + left[i - 2]));
-      return m;
-    };
-    const rms = (from, to) => Math.sqrt(left.slice(from, to).reduce((s, v) => s + v * v, 0) / (to - from));
-    return {
-      fadeJump: jump(2 * rate, 3 * rate),
-      musicJump: Math.max(jump(rate, 2 * rate), jump(3 * rate, 5 * rate)),
-      rmsBefore: rms(rate, 2 * rate),
-      rmsAfter: rms(3 * rate, 5 * rate),
-    };
-  });
-  const cf = result.crossfade;
-  assert.ok(cf.rmsBefore > 0.01 && cf.rmsAfter > 0.01, `both photos sound: ${JSON.stringify(cf)}`);
-  assert.ok(cf.fadeJump <= 1.5 * cf.musicJump, `no click in the cross-fade: ${JSON.stringify(cf)}`);
+    // 6. The same engine, driven directly in the page: a photo-to-photo cross-fade has no
+    // click (no sample-to-sample jump beyond what the music itself makes).
+    result.crossfade = await page.evaluate(async () => {
+      const glue = await import('/pkg/photophone_wasm.js');
+      await glue.default({ module_or_path: window.photophone.wasmModule });
+      const scores = [];
+      for (const name of ['coffee', 'rocket']) {
+        const photo = await (await fetch(`/gallery/${name}`)).blob();
+        const res = await fetch('/api/analyze?seconds=30', { method: 'POST', body: photo });
+        scores.push(new TextEncoder().encode(JSON.stringify((await res.json()).score)));
+      }
+      const rate = 48000;
+      const engine = new glue.Engine(rate);
+      engine.play(scores[0], 0);
+      const left = new Float32Array(rate * 5);
+      const right = new Float32Array(rate * 5);
+      const l = new Float32Array(128);
+      const r = new Float32Array(128);
+      for (let i = 0; i < left.length / 128; i++) {
+        if (i * 128 === rate * 2) engine.play(scores[1], 1.0); // switch at 2 s, 1 s fade
+        engine.render(l, r);
+        left.set(l, i * 128);
+        right.set(r, i * 128);
+      }
+      const jump = (from, to) => {
+        let m = 0;
+        for (let i = Math.max(2, from); i < to; i++) m = Math.max(m, Math.abs(left[i] - 2 * left[i - 1] + left[i - 2]));
+        return m;
+      };
+      const rms = (from, to) => Math.sqrt(left.slice(from, to).reduce((s, v) => s + v * v, 0) / (to - from));
+      return {
+        fadeJump: jump(2 * rate, 3 * rate),
+        musicJump: Math.max(jump(rate, 2 * rate), jump(3 * rate, 5 * rate)),
+        rmsBefore: rms(rate, 2 * rate),
+        rmsAfter: rms(3 * rate, 5 * rate),
+      };
+    });
+    const cf = result.crossfade;
+    assert.ok(cf.rmsBefore > 0.01 && cf.rmsAfter > 0.01, `both photos sound: ${JSON.stringify(cf)}`);
+    assert.ok(cf.fadeJump <= 1.5 * cf.musicJump, `no click in the cross-fade: ${JSON.stringify(cf)}`);
+  }
 
   await page.screenshot({ path: path.join(outDir, 'page.png'), fullPage: true });
 

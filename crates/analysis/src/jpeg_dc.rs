@@ -394,7 +394,11 @@ fn to_rgb(
     let taps = |x: usize, factor: usize, sampling: usize| -> [(usize, f32); 2] {
         if factor == 2 * sampling {
             let i = x / 2;
-            let other = if x.is_multiple_of(2) { i.saturating_sub(1) } else { i + 1 };
+            let other = if x.is_multiple_of(2) {
+                i.saturating_sub(1)
+            } else {
+                i + 1
+            };
             [(i, 0.75), (other, 0.25)]
         } else {
             [(x * sampling / factor, 1.0), (0, 0.0)]

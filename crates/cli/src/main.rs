@@ -105,6 +105,9 @@ enum Command {
         /// Photos processed at the same time (the rest queue); default: CPU cores.
         #[arg(long)]
         jobs: Option<usize>,
+        /// Do not offer the page the WebAssembly engine: it plays server-rendered WAVs.
+        #[arg(long)]
+        no_wasm_engine: bool,
     },
     /// Play a photo's music on the default audio output.
     Play {
@@ -295,7 +298,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Train(args) => train::train(args),
         Command::Generate(args) => generate::generate(args),
-        Command::Serve { addr, jobs } => serve(addr, jobs),
+        Command::Serve {
+            addr,
+            jobs,
+            no_wasm_engine,
+        } => serve(addr, jobs, !no_wasm_engine),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, photophone::resolution_for(opts.style))?;
@@ -304,8 +311,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, jobs: Option<usize>) -> Result<(), Failure> {
-    let mut limits = photophone_web::Limits::default();
+fn serve(addr: std::net::SocketAddr, jobs: Option<usize>, wasm_engine: bool) -> Result<(), Failure> {
+    let mut limits = photophone_web::Limits {
+        wasm_engine,
+        ..Default::default()
+    };
     if let Some(j) = jobs {
         if j == 0 || j > 1024 {
             return Err(Failure(format!("--jobs must be in 1..=1024, got {j}")));
@@ -318,7 +328,7 @@ fn serve(addr: std::net::SocketAddr, jobs: Option<usize>) -> Result<(), Failure>
         .block_on(photophone_web::serve(addr, limits, |bound| {
             // The first line on stdout is the address (scripts read it when --addr has port 0).
             println!("http://{bound}/");
-            if !photophone_web::has_wasm_engine() {
+            if !photophone_web::has_wasm_engine() && wasm_engine {
                 eprintln!("photophone: note: built without the WebAssembly engine (scripts/build-wasm.sh adds it); the page plays server-rendered audio");
             }
             eprintln!("photophone: serving on http://{bound}/ (Ctrl-C stops)");

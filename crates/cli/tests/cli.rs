@@ -188,17 +188,59 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 #[test]
-fn play_without_an_audio_device_says_so_in_one_line() {
-    let has_card = std::fs::read_dir("/dev/snd")
-        .map(|d| d.count() > 0)
-        .unwrap_or(false);
-    if has_card {
-        eprintln!("SKIPPED: this machine has a sound card; `play` would really play");
-        return;
-    }
+fn play_without_a_player_says_so_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &["play", "--seconds", "1"]);
-    assert_clean_failure(dir.path(), &o, "audio output");
+    // A PATH with no audio player on it.
+    let o = bin()
+        .current_dir(dir.path())
+        .env("PATH", dir.path())
+        .env_remove("PHOTOPHONE_PLAYER")
+        .args(["play", "--seconds", "1"])
+        .output()
+        .unwrap();
+    assert_clean_failure(dir.path(), &o, "no audio player found");
+}
+
+#[cfg(unix)]
+#[test]
+fn play_hands_the_render_to_the_audio_player() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in player that keeps what it was given.
+    let player = dir.path().join("player");
+    std::fs::write(&player, "#!/bin/sh\ncp \"$1\" \"$(dirname \"$0\")/played.wav\"\n").unwrap();
+    std::fs::set_permissions(&player, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let play = |player: &str| {
+        bin()
+            .current_dir(dir.path())
+            .env("PHOTOPHONE_PLAYER", player)
+            .args(["play", "--seconds", "2", "--seed", "4"])
+            .output()
+            .unwrap()
+    };
+    let o = play(player.to_str().unwrap());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &["render", "--seconds", "2", "--seed", "4", "-o", "rendered.wav"],
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(dir.path().join("played.wav")).unwrap(),
+        std::fs::read(dir.path().join("rendered.wav")).unwrap()
+    );
+    // A player that fails is one line, with what it said.
+    let failing = dir.path().join("failing");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\necho 'audio open error: no such device' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_one_line_failure(
+        &play(failing.to_str().unwrap()),
+        "the audio player failing failed: audio open error: no such device",
+    );
 }
 
 fn write_tone(path: &Path, seconds: f32, rate: u32) {

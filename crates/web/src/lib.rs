@@ -45,6 +45,9 @@ pub struct Limits {
     /// Whole-request limit, upload included (a slow client cannot hold a connection open
     /// indefinitely): 408 after it.
     pub request_timeout: Duration,
+    /// Offer the page the WebAssembly engine (when this build has one); without it the page
+    /// plays server-rendered WAVs, exactly as with a server built without the engine.
+    pub wasm_engine: bool,
 }
 
 impl Default for Limits {
@@ -56,6 +59,7 @@ impl Default for Limits {
             job_timeout: Duration::from_secs(60),
             max_seconds: 300.0,
             request_timeout: Duration::from_secs(150),
+            wasm_engine: true,
         }
     }
 }
@@ -388,7 +392,7 @@ fn no_engine() -> Response {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_wasm_engine",
-        "this server was built without the WebAssembly engine (run scripts/build-wasm.sh, then rebuild)",
+        "this server offers no WebAssembly engine (built without it: run scripts/build-wasm.sh, then rebuild; or started with --no-wasm-engine)",
     )
     .into_response()
 }
@@ -423,6 +427,7 @@ pub fn router(limits: Limits) -> Router {
         slots: Arc::new(Semaphore::new(limits.concurrent_jobs.max(1))),
         limits: Arc::new(limits.clone()),
     };
+    let engine = WASM.filter(|_| limits.wasm_engine);
     let mut router = Router::new();
     for &(path, mime, bytes) in PAGE {
         router = router.route(path, get(move || async move { asset(mime, bytes) }));
@@ -430,20 +435,20 @@ pub fn router(limits: Limits) -> Router {
     router
         .route(
             "/pkg/photophone_wasm.js",
-            get(|| async { WASM.map_or_else(no_engine, |(js, _)| asset("text/javascript", js)) }),
+            get(move || async move { engine.map_or_else(no_engine, |(js, _)| asset("text/javascript", js)) }),
         )
         .route(
             "/pkg/photophone_wasm_bg.wasm",
-            get(|| async { WASM.map_or_else(no_engine, |(_, wasm)| asset("application/wasm", wasm)) }),
+            get(move || async move { engine.map_or_else(no_engine, |(_, wasm)| asset("application/wasm", wasm)) }),
         )
         .route("/gallery/{name}", get(gallery_photo))
         .route("/api/gallery", get(gallery_list))
         .route(
             "/api/health",
-            get(|| async {
+            get(move || async move {
                 Json(Health {
                     ok: true,
-                    wasm_engine: has_wasm_engine(),
+                    wasm_engine: engine.is_some(),
                     version: env!("CARGO_PKG_VERSION"),
                 })
             }),

@@ -1,7 +1,8 @@
 //! The page in a real headless Chromium (Debian's, driven by playwright-core from
 //! `tools/webtest/page.mjs`) against a real server on loopback: a 12-megapixel upload plays
 //! through the WebAssembly engine, dots are drawn, downloads parse, a gallery walk
-//! cross-fades without a click. The screenshot and downloads land in `target/web-test/`.
+//! cross-fades without a click; then the same page against a server that offers no engine
+//! plays the server's WAV. Screenshots and downloads land in `target/web-test/`.
 //!
 //! Needs node, Chromium, `tools/webtest/node_modules` and the embedded WebAssembly engine —
 //! `scripts/test.sh` installs and builds them. Without them the test is skipped locally and
@@ -51,37 +52,47 @@ fn the_page_plays_a_dropped_photo_in_chromium() {
     let photo = out.join("photo-12mp.jpg");
     std::fs::write(&photo, photophone::large_test_jpeg(4000, 3000)).unwrap();
 
+    // With the engine, then as a server without it would answer (server-rendered WAVs).
+    for (engine, wasm_engine) in [("wasm", true), ("server", false)] {
+        let addr = start_server(photophone_web::Limits {
+            wasm_engine,
+            ..Default::default()
+        });
+        let dir = out.join(engine);
+        let run = Command::new("node")
+            .arg(root().join("tools/webtest/page.mjs"))
+            .arg(format!("http://{addr}/"))
+            .arg(&dir)
+            .arg(&photo)
+            .arg(engine)
+            .output()
+            .expect("run node");
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            run.status.success(),
+            "page test ({engine}) failed:\n{stderr}\n{stdout}"
+        );
+        let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        eprintln!("page test ({engine}): {result}");
+        assert_eq!(result["engine"], engine);
+        assert!(
+            dir.join("page.png").metadata().unwrap().len() > 10_000,
+            "screenshot saved"
+        );
+    }
+}
+
+fn start_server(limits: photophone_web::Limits) -> std::net::SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let addr = "127.0.0.1:0".parse().unwrap();
         runtime
-            .block_on(photophone_web::serve(
-                addr,
-                photophone_web::Limits::default(),
-                move |a| {
-                    tx.send(a).unwrap();
-                },
-            ))
+            .block_on(photophone_web::serve(addr, limits, move |a| {
+                tx.send(a).unwrap();
+            }))
             .unwrap();
     });
-    let addr = rx.recv_timeout(Duration::from_secs(10)).expect("server starts");
-
-    let run = Command::new("node")
-        .arg(root().join("tools/webtest/page.mjs"))
-        .arg(format!("http://{addr}/"))
-        .arg(&out)
-        .arg(&photo)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "page test failed:\n{stderr}\n{stdout}");
-    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    eprintln!("page test: {result}");
-    assert_eq!(result["engine"], "wasm");
-    assert!(
-        out.join("page.png").metadata().unwrap().len() > 10_000,
-        "screenshot saved"
-    );
+    rx.recv_timeout(Duration::from_secs(10)).expect("server starts")
 }
