@@ -1,7 +1,9 @@
 //! Training audio: any common format (WAV, FLAC, OGG/Vorbis, MP3 via symphonia), mixed to
 //! mono, resampled to the model rate (rubato), leading and trailing silence trimmed.
 
-use rubato::{FftFixedIn, Resampler};
+use rubato::{
+    FftFixedIn, Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
+};
 use std::path::{Path, PathBuf};
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
@@ -18,8 +20,12 @@ pub enum AudioError {
 }
 
 fn bad(path: &Path, reason: impl std::fmt::Display) -> AudioError {
+    named(&path.display().to_string(), reason)
+}
+
+fn named(label: &str, reason: impl std::fmt::Display) -> AudioError {
     AudioError::Bad {
-        path: path.display().to_string(),
+        path: label.to_string(),
         reason: reason.to_string(),
     }
 }
@@ -54,49 +60,74 @@ pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
 
 /// Decodes a file to mono samples at its own rate.
 pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
-    let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
-    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(bad(path, "file is empty"));
+    let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
+    let extension = path.extension().and_then(|e| e.to_str());
+    decode_mono_bytes(bytes, extension, &path.display().to_string())
+}
+
+/// Decodes audio held in memory (`extension` is a hint, as a file's would be); errors name
+/// it `label`.
+pub fn decode_mono_bytes(
+    bytes: Vec<u8>,
+    extension: Option<&str>,
+    label: &str,
+) -> Result<(Vec<f32>, u32), AudioError> {
+    if bytes.is_empty() {
+        return Err(named(label, "file is empty"));
     }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    if let Some(problem) = crate::audio_guard::implausible_metadata(&bytes) {
+        return Err(named(label, format!("corrupt audio ({problem})")));
+    }
+    decode_source(Box::new(std::io::Cursor::new(bytes)), extension, label)
+}
+
+fn decode_source(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    extension: Option<&str>,
+    label: &str,
+) -> Result<(Vec<f32>, u32), AudioError> {
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+    if let Some(ext) = extension {
         hint.with_extension(ext);
     }
     let probed = symphonia::default::get_probe()
         .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
         .map_err(|_| {
-            bad(
-                path,
+            named(
+                label,
                 "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)",
             )
         })?;
     let mut format = probed.format;
     let track = format
         .default_track()
-        .ok_or_else(|| bad(path, "no audio track"))?;
+        .ok_or_else(|| named(label, "no audio track"))?;
     let track_id = track.id;
     let rate = track
         .codec_params
         .sample_rate
-        .ok_or_else(|| bad(path, "unknown sample rate"))?;
+        .ok_or_else(|| named(label, "unknown sample rate"))?;
+    if !(1_000..=768_000).contains(&rate) {
+        return Err(named(label, format!("unsupported sample rate {rate} Hz")));
+    }
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| bad(path, format!("unsupported codec ({e})")))?;
+        .map_err(|e| named(label, format!("unsupported codec ({e})")))?;
     let mut mono = Vec::new();
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
             Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(SymErr::ResetRequired) => break,
-            Err(e) => return Err(bad(path, format!("corrupt audio ({e})"))),
+            Err(e) => return Err(named(label, format!("corrupt audio ({e})"))),
         };
         if packet.track_id() != track_id {
             continue;
         }
         let decoded = decoder
             .decode(&packet)
-            .map_err(|e| bad(path, format!("corrupt audio ({e})")))?;
+            .map_err(|e| named(label, format!("corrupt audio ({e})")))?;
         let spec = *decoded.spec();
         let channels = spec.channels.count().max(1);
         let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
@@ -108,21 +139,51 @@ pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
         );
     }
     if mono.is_empty() {
-        return Err(bad(path, "no audio samples"));
+        return Err(named(label, "no audio samples"));
     }
     if mono.iter().any(|x| !x.is_finite()) {
-        return Err(bad(path, "audio contains non-finite samples"));
+        return Err(named(label, "audio contains non-finite samples"));
     }
     Ok((mono, rate))
 }
 
-/// Band-limited resampling with rubato (FFT-based, synchronous).
+/// Band-limited resampling with rubato (FFT-based where the rates share a factor, sinc otherwise).
 pub fn resample(x: &[f32], from: u32, to: u32) -> Vec<f32> {
-    if from == to || x.is_empty() {
+    if from == to || x.is_empty() || from == 0 || to == 0 {
         return x.to_vec();
     }
-    let mut r =
-        FftFixedIn::<f32>::new(from as usize, to as usize, 1024, 2, 1).expect("valid resampler settings");
+    // The FFT resampler for rates with a common factor (44.1 and 48 kHz to 16 kHz: exact and
+    // fast); for rates without one (say 44,101 Hz) its FFT sizes grow with the rates
+    // themselves (a fuzzed WAV took seconds and hundreds of MB), so those get a sinc resampler.
+    let gcd = {
+        let (mut a, mut b) = (from, to);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    if from / gcd <= 4096 && to / gcd <= 4096 {
+        run(
+            FftFixedIn::<f32>::new(from as usize, to as usize, 1024, 2, 1).expect("valid resampler settings"),
+            x,
+            from,
+            to,
+        )
+    } else {
+        let params = SincInterpolationParameters {
+            sinc_len: 128,
+            f_cutoff: 0.95,
+            oversampling_factor: 256,
+            interpolation: SincInterpolationType::Cubic,
+            window: WindowFunction::BlackmanHarris2,
+        };
+        let r = SincFixedIn::<f32>::new(to as f64 / from as f64, 1.0, params, 1024, 1)
+            .expect("valid resampler settings");
+        run(r, x, from, to)
+    }
+}
+
+fn run(mut r: impl Resampler<f32>, x: &[f32], from: u32, to: u32) -> Vec<f32> {
     let delay = r.output_delay();
     let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 2048);
     let mut pos = 0;

@@ -7,6 +7,7 @@
 //! - [`mulaw`]: 8-bit (or any) mu-law companding.
 
 pub mod audio;
+mod audio_guard;
 pub mod checkpoint;
 pub mod compare;
 pub mod config;
