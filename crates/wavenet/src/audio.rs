@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::errors::Error as SymErr;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
+use symphonia::core::io::ReadBytes;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
@@ -61,45 +60,49 @@ pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
 /// Decodes a file to mono samples at its own rate.
 pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
     let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
-    let extension = path.extension().and_then(|e| e.to_str());
-    decode_mono_bytes(bytes, extension, &path.display().to_string())
+    decode_mono_bytes(bytes, &path.display().to_string())
 }
 
-/// Decodes audio held in memory (`extension` is a hint, as a file's would be); errors name
-/// it `label`.
-pub fn decode_mono_bytes(
-    bytes: Vec<u8>,
-    extension: Option<&str>,
-    label: &str,
-) -> Result<(Vec<f32>, u32), AudioError> {
+/// Decodes audio held in memory (the container is told by its first bytes); errors name it
+/// `label`.
+pub fn decode_mono_bytes(bytes: Vec<u8>, label: &str) -> Result<(Vec<f32>, u32), AudioError> {
     if bytes.is_empty() {
         return Err(named(label, "file is empty"));
     }
     if let Some(problem) = crate::audio_guard::implausible_metadata(&bytes) {
         return Err(named(label, format!("corrupt audio ({problem})")));
     }
-    decode_source(Box::new(std::io::Cursor::new(bytes)), extension, label)
+    let unsupported = || {
+        named(
+            label,
+            "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)",
+        )
+    };
+    let corrupt = |e: SymErr| named(label, format!("corrupt audio ({e})"));
+    let kind = crate::audio_guard::container(&bytes).ok_or_else(unsupported)?;
+    let start = crate::audio_guard::audio_start(&bytes, kind);
+    let mss = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
+    let mut mss = mss;
+    if start > 0 {
+        mss.ignore_bytes(start as u64)
+            .map_err(|e| corrupt(SymErr::IoError(e)))?;
+    }
+    // The reader the first bytes name, rather than symphonia's probe: the probe searches the
+    // whole file for any marker and reads metadata (ID3v2 frames, Vorbis comments) with
+    // declared lengths it does not check (see audio_guard.rs).
+    let options = FormatOptions::default();
+    use crate::audio_guard::Container;
+    use symphonia::default::formats::{FlacReader, MpaReader, OggReader, WavReader};
+    let format: Box<dyn FormatReader> = match kind {
+        Container::Wav => Box::new(WavReader::try_new(mss, &options).map_err(corrupt)?),
+        Container::Flac => Box::new(FlacReader::try_new(mss, &options).map_err(corrupt)?),
+        Container::Ogg => Box::new(OggReader::try_new(mss, &options).map_err(corrupt)?),
+        Container::Mpeg => Box::new(MpaReader::try_new(mss, &options).map_err(corrupt)?),
+    };
+    decode_format(format, label)
 }
 
-fn decode_source(
-    source: Box<dyn symphonia::core::io::MediaSource>,
-    extension: Option<&str>,
-    label: &str,
-) -> Result<(Vec<f32>, u32), AudioError> {
-    let mss = MediaSourceStream::new(source, Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = extension {
-        hint.with_extension(ext);
-    }
-    let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
-        .map_err(|_| {
-            named(
-                label,
-                "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)",
-            )
-        })?;
-    let mut format = probed.format;
+fn decode_format(mut format: Box<dyn FormatReader>, label: &str) -> Result<(Vec<f32>, u32), AudioError> {
     let track = format
         .default_track()
         .ok_or_else(|| named(label, "no audio track"))?;

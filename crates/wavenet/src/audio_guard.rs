@@ -1,20 +1,58 @@
-//! Length fields in audio metadata checked before symphonia reads them.
+//! Which container an audio file is, and length fields in its metadata checked before
+//! symphonia reads them.
 //!
 //! symphonia 0.5.5 (and 0.6.1) allocates a buffer of whatever size a Vorbis comment, a FLAC
 //! picture block or an ID3v2 frame declares before reading it (pdeljanov/Symphonia#508), so a
-//! 50-byte file can ask for 4 GiB. Found by fuzzing `train`'s audio decoding (fuzz/); until
-//! the crate bounds them, these checks refuse a declared length that does not fit in the
-//! bytes around it, which caps what decoding can allocate at the file's own size.
+//! 50-byte file can ask for 4 GiB; and its probe searches a whole file for any format's
+//! marker. Found by fuzzing `train`'s audio decoding (fuzz/). Until the crate bounds them:
+//! the container is the one the first bytes name (no search), an ID3v2 tag is skipped unread,
+//! and a Vorbis comment or FLAC picture whose declared length does not fit in the bytes around
+//! it is refused, which caps what decoding can allocate at the file's own size.
+
+/// The containers `train` reads, told by their first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    Wav,
+    Flac,
+    Ogg,
+    /// MPEG audio (MP3), possibly after an ID3v2 tag.
+    Mpeg,
+}
+
+pub fn container(bytes: &[u8]) -> Option<Container> {
+    let mpeg_sync = |b: &[u8]| b.len() >= 2 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0;
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        Some(Container::Wav)
+    } else if bytes.starts_with(b"fLaC") {
+        Some(Container::Flac)
+    } else if bytes.starts_with(b"OggS") {
+        Some(Container::Ogg)
+    } else if bytes.starts_with(b"ID3") || mpeg_sync(bytes) {
+        Some(Container::Mpeg)
+    } else {
+        None
+    }
+}
+
+/// Where the audio stream starts: after an ID3v2 tag (which is skipped, not read), else 0.
+pub fn audio_start(bytes: &[u8], kind: Container) -> usize {
+    if kind != Container::Mpeg || !bytes.starts_with(b"ID3") || bytes.len() < 10 {
+        return 0;
+    }
+    let size = bytes[6..10]
+        .iter()
+        .fold(0usize, |acc, &x| acc << 7 | (x & 0x7F) as usize);
+    let footer = if bytes[5] & 0x10 != 0 { 10 } else { 0 };
+    (10 + size + footer).min(bytes.len())
+}
 
 /// Why a file's metadata cannot be trusted, or `None` when its lengths fit.
 pub fn implausible_metadata(bytes: &[u8]) -> Option<&'static str> {
+    if container(bytes) == Some(Container::Wav) {
+        return wav_format(bytes);
+    }
     if let Some(rest) = bytes.strip_prefix(b"fLaC") {
         return flac_blocks(rest);
-    }
-    if bytes.starts_with(b"ID3") {
-        if let Some(problem) = id3v2(bytes) {
-            return Some(problem);
-        }
     }
     if !bytes.starts_with(b"OggS") {
         return None;
@@ -27,6 +65,30 @@ pub fn implausible_metadata(bytes: &[u8]) -> Option<&'static str> {
             return Some("a Vorbis comment declares more bytes than the file holds");
         }
         from = start;
+    }
+    None
+}
+
+/// A WAV's `fmt ` chunk: symphonia panics on a sample rate of 0 (its time base), so the
+/// numbers it divides by are checked first.
+fn wav_format(bytes: &[u8]) -> Option<&'static str> {
+    let mut at = 12;
+    while let (Some(id), Some(len)) = (bytes.get(at..at + 4), u32_le(bytes, at + 4)) {
+        if id == b"fmt " {
+            let u16_at = |i: usize| {
+                bytes
+                    .get(at + 8 + i..at + 10 + i)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            };
+            let (channels, rate, align, bits) =
+                (u16_at(2)?, u32_le(bytes, at + 12)?, u16_at(12)?, u16_at(14)?);
+            let plausible = (1..=32).contains(&channels)
+                && (1_000..=768_000).contains(&rate)
+                && align > 0
+                && (1..=64).contains(&bits);
+            return (!plausible).then_some("the WAV format chunk has no channels, rate or sample size");
+        }
+        at = at.checked_add(8)?.checked_add(len + (len & 1))?;
     }
     None
 }
@@ -95,37 +157,6 @@ fn picture_fits(b: &[u8]) -> bool {
     fits().is_some()
 }
 
-/// An ID3v2 tag at the start of a file: every frame must fit in the tag.
-fn id3v2(b: &[u8]) -> Option<&'static str> {
-    let (major, flags) = (*b.get(3)?, *b.get(5)?);
-    let syncsafe = |s: &[u8]| s.iter().fold(0usize, |acc, &x| acc << 7 | (x & 0x7F) as usize);
-    let size = syncsafe(b.get(6..10)?);
-    let tag = b.get(10..10 + size).unwrap_or(&b[10.min(b.len())..]);
-    if flags & 0x40 != 0 {
-        return None; // extended header: leave it to the decoder (frames start elsewhere)
-    }
-    let (header, size_of): (usize, fn(&[u8]) -> usize) = match major {
-        2 => (6, |s| {
-            (s[0] as usize) << 16 | (s[1] as usize) << 8 | s[2] as usize
-        }),
-        3 => (10, |s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as usize),
-        4 => (10, |s| {
-            s.iter().fold(0usize, |acc, &x| acc << 7 | (x & 0x7F) as usize)
-        }),
-        _ => return None,
-    };
-    let id_len = if major == 2 { 3 } else { 4 };
-    let mut at = 0;
-    while at + header <= tag.len() && tag[at] != 0 {
-        let len = size_of(&tag[at + id_len..at + header]);
-        at = at.checked_add(header)?.checked_add(len)?;
-        if at > tag.len() {
-            return Some("an ID3v2 frame declares more bytes than its tag holds");
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,14 +189,29 @@ mod tests {
             None,
             "only Ogg streams"
         );
-        // ID3v2.3 with one frame of 2 bytes in a 12-byte tag; then the frame claims 1 GB.
-        let frame = [&b"TIT2"[..], &2u32.to_be_bytes(), &[0, 0], b"hi"].concat();
-        let tag = |f: &[u8]| [&b"ID3\x03\x00\x00"[..], &[0, 0, 0, f.len() as u8], f].concat();
-        assert_eq!(implausible_metadata(&tag(&frame)), None);
-        let mut huge = frame.clone();
-        huge[4..8].copy_from_slice(&(1u32 << 30).to_be_bytes());
-        assert!(implausible_metadata(&tag(&huge)).is_some());
+        // An ID3v2 tag is skipped, not read: the MP3 stream starts after it.
+        let tag = [&b"ID3\x03\x00\x00\x00\x00\x00\x04"[..], b"abcd", &[0xFF, 0xFB]].concat();
+        assert_eq!(container(&tag), Some(Container::Mpeg));
+        assert_eq!(audio_start(&tag, Container::Mpeg), 14);
         // Plain audio without metadata.
         assert_eq!(implausible_metadata(b"RIFF....WAVEfmt "), None);
+        assert_eq!(container(b"RIFF....WAVEfmt "), Some(Container::Wav));
+        let fmt = |rate: u32| {
+            [
+                &b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"[..],
+                &rate.to_le_bytes(),
+                &[0; 4],
+                &[2, 0, 16, 0],
+            ]
+            .concat()
+        };
+        assert_eq!(implausible_metadata(&fmt(44_100)), None);
+        assert!(implausible_metadata(&fmt(0)).is_some());
+        assert_eq!(
+            container(b"RIFX....fLaC"),
+            None,
+            "a marker later in the file is not searched for"
+        );
+        assert_eq!(container(&[0xFF, 0xFB, 0x90]), Some(Container::Mpeg));
     }
 }
