@@ -69,28 +69,41 @@ pub fn implausible_metadata(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// A WAV's `fmt ` chunk: symphonia panics on a sample rate of 0 (its time base), so the
-/// numbers it divides by are checked first.
+/// A WAV's `fmt ` chunks (symphonia reads every one before the data, the last one wins):
+/// symphonia panics on a sample rate of 0 (its time base) and underflows on an ADPCM block
+/// smaller than its header, so the numbers it divides by or subtracts are checked first.
 fn wav_format(bytes: &[u8]) -> Option<&'static str> {
     let mut at = 12;
     while let (Some(id), Some(len)) = (bytes.get(at..at + 4), u32_le(bytes, at + 4)) {
-        if id == b"fmt " {
-            let u16_at = |i: usize| {
-                bytes
-                    .get(at + 8 + i..at + 10 + i)
-                    .map(|b| u16::from_le_bytes([b[0], b[1]]))
-            };
-            let (channels, rate, align, bits) =
-                (u16_at(2)?, u32_le(bytes, at + 12)?, u16_at(12)?, u16_at(14)?);
-            let plausible = (1..=32).contains(&channels)
-                && (1_000..=768_000).contains(&rate)
-                && align > 0
-                && (1..=64).contains(&bits);
-            return (!plausible).then_some("the WAV format chunk has no channels, rate or sample size");
+        if id == b"data" {
+            break;
+        }
+        if id == b"fmt " && !plausible_wav_format(bytes.get(at + 8..)?) {
+            return Some("the WAV format chunk has no channels, rate or sample size");
         }
         at = at.checked_add(8)?.checked_add(len + (len & 1))?;
     }
     None
+}
+
+fn plausible_wav_format(chunk: &[u8]) -> bool {
+    let u16_at = |i: usize| chunk.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let (Some(tag), Some(channels), Some(rate), Some(align), Some(bits)) =
+        (u16_at(0), u16_at(2), u32_le(chunk, 4), u16_at(12), u16_at(14))
+    else {
+        return true; // too short: symphonia refuses it itself
+    };
+    // MS ADPCM (2) and IMA ADPCM (0x11) blocks start with a per-channel header.
+    let adpcm_header = match tag {
+        0x0002 => 7 * channels as u32,
+        0x0011 => 4 * channels as u32,
+        _ => 0,
+    };
+    (1..=32).contains(&channels)
+        && (1_000..=768_000).contains(&rate)
+        && align > 0
+        && u32::from(align) > adpcm_header
+        && (1..=64).contains(&bits)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -207,6 +220,9 @@ mod tests {
         };
         assert_eq!(implausible_metadata(&fmt(44_100)), None);
         assert!(implausible_metadata(&fmt(0)).is_some());
+        // A second format chunk overrides the first in symphonia: both are checked.
+        let twice = [fmt(44_100), fmt(0)[12..].to_vec()].concat();
+        assert!(implausible_metadata(&twice).is_some());
         assert_eq!(
             container(b"RIFX....fLaC"),
             None,
