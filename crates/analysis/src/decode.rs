@@ -138,6 +138,13 @@ pub fn load_bytes_at(bytes: &[u8], name: &str, resolution: Resolution) -> Result
             "JPEG is truncated (no end-of-image marker after its image data)".into(),
         ));
     }
+    if jpeg_data_too_short(bytes) {
+        // Decoders fill missing blocks with grey, slowly (zune-jpeg: an error per MCU): an
+        // 800-byte file declaring 80 megapixels took seconds. Found by fuzzing (fuzz/).
+        return Err(PhotoError::Corrupt(format!(
+            "JPEG holds too little image data for {width}x{height} pixels"
+        )));
+    }
     if resolution == Resolution::AnalysisOnly && width.max(height) >= 2 * ANALYSIS_MAX_SIDE {
         if let Some((small, swapped)) = decode_jpeg_scaled(bytes)? {
             let (width, height) = if swapped { (height, width) } else { (width, height) };
@@ -288,6 +295,57 @@ fn jpeg_has_end(bytes: &[u8]) -> bool {
         Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
         None => false,
     }
+}
+
+/// Whether a JPEG's data after its first scan header is shorter than one bit per 8×8 block,
+/// the least any scan can code a block in (its DC difference's Huffman code).
+fn jpeg_data_too_short(bytes: &[u8]) -> bool {
+    let (mut at, mut blocks) = (2, None);
+    while let Some(&marker) = bytes.get(at + 1) {
+        if bytes[at] != 0xFF || marker == 0xFF {
+            at += 1; // not on a marker (a segment's length was wrong): resync as decoders do
+            continue;
+        }
+        let Some(len) = bytes
+            .get(at + 2..at + 4)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            return false;
+        };
+        match marker {
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                blocks = bytes.get(at + 4..at + 2 + len).and_then(frame_blocks);
+            }
+            0xDA => {
+                let data = bytes.len().saturating_sub(at + 2 + len) as u64;
+                return blocks.is_some_and(|b| data * 8 < b);
+            }
+            _ => {}
+        }
+        at += 2 + len;
+    }
+    false
+}
+
+/// The number of 8×8 blocks a frame header (after its length) declares over its components.
+fn frame_blocks(sof: &[u8]) -> Option<u64> {
+    let height = u64::from(u16::from_be_bytes([*sof.get(1)?, *sof.get(2)?]));
+    let width = u64::from(u16::from_be_bytes([*sof.get(3)?, *sof.get(4)?]));
+    let components = sof.get(6..6 + 3 * usize::from(*sof.get(5)?))?;
+    let sampling: Vec<(u64, u64)> = components
+        .chunks_exact(3)
+        .map(|c| (u64::from(c[1] >> 4).max(1), u64::from(c[1] & 15).max(1)))
+        .collect();
+    let (h_max, v_max) = sampling
+        .iter()
+        .fold((1, 1), |(h, v), &(ch, cv)| (h.max(ch), v.max(cv)));
+    let blocks = |size: u64, factor: u64, max: u64| (size * factor).div_ceil(max).div_ceil(8);
+    Some(
+        sampling
+            .iter()
+            .map(|&(h, v)| blocks(width, h, h_max) * blocks(height, v, v_max))
+            .sum(),
+    )
 }
 
 fn first_line(s: &str) -> String {

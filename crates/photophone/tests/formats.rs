@@ -221,3 +221,25 @@ fn damaged_progressive_jpegs_fail_cleanly() {
     cut.extend_from_slice(&[0xFF, 0xD9]);
     assert!(analysis::load_bytes_at(&cut, "c", Resolution::AnalysisOnly).is_err());
 }
+
+#[test]
+fn jpegs_declaring_more_pixels_than_their_data_can_hold_are_refused() {
+    // A real baseline JPEG whose frame header is rewritten to claim 19456x4100 pixels: its
+    // few hundred bytes of scan data cannot code that many blocks (fuzz/regressions).
+    let small = encode(DynamicImage::ImageRgb8(half_bright()), ImageFormat::Jpeg);
+    let sof = small.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    let mut claims_more = small.clone();
+    claims_more[sof + 5..sof + 7].copy_from_slice(&4100u16.to_be_bytes());
+    claims_more[sof + 7..sof + 9].copy_from_slice(&19456u16.to_be_bytes());
+    for resolution in [Resolution::AnalysisOnly, Resolution::Full] {
+        let Err(err) = analysis::load_bytes_at(&claims_more, "big", resolution) else {
+            panic!("{resolution:?}: decoded");
+        };
+        assert!(err.to_string().contains("too little image data"), "{err}");
+    }
+    // The photo as it was still decodes, as does a highly compressible large one.
+    assert!(analysis::load_bytes_at(&small, "small", Resolution::Full).is_ok());
+    let flat = RgbImage::from_pixel(3000, 2000, Rgb([90, 120, 200]));
+    let flat = encode(DynamicImage::ImageRgb8(flat), ImageFormat::Jpeg);
+    assert!(analysis::load_bytes_at(&flat, "flat", Resolution::Full).is_ok());
+}
