@@ -192,6 +192,19 @@ fn the_grace_period_bounds_the_wait_and_bodies_are_never_logged() {
     assert!(log.contains("route=/api/analyze"), "{log}");
     assert!(log.contains("upload_bytes=18"), "{log}");
     assert!(!log.contains("MARKER") && !log.contains("seed=99"), "{log}");
+    // A request without a body is logged as uploading nothing.
+    let mut conn = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        conn,
+        "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    assert_eq!(complete_response(&raw).0, 200);
+    let log = server.wait_for_log("route=/api/health", Duration::from_secs(10));
+    assert!(log.contains("method=GET route=/api/health status=200"), "{log}");
+    assert!(log.contains("upload_bytes=0"), "{log}");
 
     // A render far longer than the grace period: the server stops without it.
     let photo = Arc::new(photophone::large_test_jpeg(4000, 3000));

@@ -50,14 +50,20 @@ impl Drop for Entered {
     }
 }
 
-/// The upload size as the client declared it; chunked uploads declare none.
-fn upload_size(req: &Request) -> Option<u64> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+/// The upload size as the client declared it: its Content-Length, "chunked" for a body sent
+/// without one (its size is known only once read), and 0 for a request with no body.
+fn upload_size(req: &Request) -> String {
+    let headers = req.headers();
+    match headers.get(header::CONTENT_LENGTH) {
+        // hyper has already refused a malformed length; never echo header text anyway.
+        Some(n) => n
+            .to_str()
+            .ok()
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or_else(|| "invalid".to_owned(), |n| n.to_string()),
+        None if headers.contains_key(header::TRANSFER_ENCODING) => "chunked".to_owned(),
+        None => "0".to_owned(),
+    }
 }
 
 /// Middleware: logs each request once its response is ready. 5xx are errors, except the
@@ -71,7 +77,7 @@ pub(crate) async fn log_request(State(in_flight): State<InFlight>, req: Request,
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
-    let upload = upload_size(&req).map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+    let upload = upload_size(&req);
     let res = next.run(req).await;
     let status = res.status();
     let ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1e3);
