@@ -31,7 +31,7 @@ trap 'kill -9 $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/serve.out" ] && break; sleep 0.1; done
 url=$(head -1 "$out/serve.out")
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg) at start; $(date -u '+%F %H:%M UTC')"
-echo "server $url (pid $pid), --jobs $jobs; $clients clients for $duration s; photos $(wc -c < "$out/photo-12mp.jpg") B (4000x3000) and $(wc -c < "$out/photo-small.jpg") B (800x600)"
+echo "server $url (pid $pid), --jobs $jobs${MALLOC_ARENA_MAX:+, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX}; $clients clients for $duration s; photos $(wc -c < "$out/photo-12mp.jpg") B (4000x3000) and $(wc -c < "$out/photo-small.jpg") B (800x600)"
 
 load=0
 node bench/soak.mjs "$url" "$pid" "$out" "$duration" "$clients" | tee "$out/report.txt" || load=$?

@@ -1,6 +1,7 @@
 //! The `photophone` binary: a thin layer of argument parsing and file handling over the
 //! `photophone` library.
 
+mod arenas;
 mod batch;
 mod generate;
 mod play;
@@ -339,6 +340,7 @@ fn serve(
         limits.concurrent_jobs = j;
     }
     photophone_web::init_logging();
+    arenas::cap_malloc_arenas(limits.concurrent_jobs);
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Failure(format!("cannot start the server: {e}")))?;
     let served = runtime.block_on(photophone_web::serve(addr, limits, |bound| {
