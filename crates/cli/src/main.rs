@@ -1,6 +1,7 @@
 //! The `photophone` binary: a thin layer of argument parsing and file handling over the
 //! `photophone` library.
 
+mod arenas;
 mod batch;
 mod generate;
 mod play;
@@ -97,7 +98,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Generate raw audio from a trained WaveNet (fast generation; priming; variations).
     Generate(generate::GenerateArgs),
-    /// Serve the web page (drop a photo, hear it) and its HTTP API.
+    /// Serve the web page (drop a photo, hear it) and its HTTP API. Logs each request to
+    /// stderr (RUST_LOG filters); SIGTERM or Ctrl-C stops it gracefully.
     Serve {
         /// Address to listen on; loopback by default (use 0.0.0.0:PORT to expose it).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -108,6 +110,9 @@ enum Command {
         /// Do not offer the page the WebAssembly engine: it plays server-rendered WAVs.
         #[arg(long)]
         no_wasm_engine: bool,
+        /// After SIGTERM or Ctrl-C, seconds that requests in flight get to finish.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        shutdown_grace: f64,
     },
     /// Play a photo's music on the default audio output.
     Play {
@@ -302,7 +307,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             addr,
             jobs,
             no_wasm_engine,
-        } => serve(addr, jobs, !no_wasm_engine),
+            shutdown_grace,
+        } => serve(addr, jobs, !no_wasm_engine, shutdown_grace),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, photophone::resolution_for(opts.style))?;
@@ -311,9 +317,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, jobs: Option<usize>, wasm_engine: bool) -> Result<(), Failure> {
+fn serve(
+    addr: std::net::SocketAddr,
+    jobs: Option<usize>,
+    wasm_engine: bool,
+    shutdown_grace: f64,
+) -> Result<(), Failure> {
+    if !(0.0..=3600.0).contains(&shutdown_grace) {
+        return Err(Failure(format!(
+            "--shutdown-grace must be between 0 and 3600 seconds, got {shutdown_grace}"
+        )));
+    }
     let mut limits = photophone_web::Limits {
         wasm_engine,
+        shutdown_grace: std::time::Duration::from_secs_f64(shutdown_grace),
         ..Default::default()
     };
     if let Some(j) = jobs {
@@ -322,18 +339,22 @@ fn serve(addr: std::net::SocketAddr, jobs: Option<usize>, wasm_engine: bool) -> 
         }
         limits.concurrent_jobs = j;
     }
+    photophone_web::init_logging();
+    arenas::cap_malloc_arenas(limits.concurrent_jobs);
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Failure(format!("cannot start the server: {e}")))?;
-    runtime
-        .block_on(photophone_web::serve(addr, limits, |bound| {
+    let served = runtime.block_on(photophone_web::serve(addr, limits, |bound| {
             // The first line on stdout is the address (scripts read it when --addr has port 0).
             println!("http://{bound}/");
             if !photophone_web::has_wasm_engine() && wasm_engine {
                 eprintln!("photophone: note: built without the WebAssembly engine (scripts/build-wasm.sh adds it); the page plays server-rendered audio");
             }
             eprintln!("photophone: serving on http://{bound}/ (Ctrl-C stops)");
-        }))
-        .map_err(|e| Failure(format!("{addr}: {e}")))
+        }));
+    // A job still running past the shutdown grace must not hold the exit (dropping the
+    // runtime would wait for its blocking thread).
+    runtime.shutdown_background();
+    served.map_err(|e| Failure(format!("{addr}: {e}")))
 }
 
 fn print_report(r: &photophone::Report) {

@@ -11,6 +11,17 @@
 //! Decoding and rendering run on blocking threads behind a semaphore (requests queue for a
 //! slot, then time out with 503 rather than piling up work), and every error is a JSON body
 //! `{"error": kind, "message": one line}`.
+//!
+//! Each request is logged with `tracing` ([`init_logging`] sends it to stderr). SIGTERM or
+//! Ctrl-C stops the server gracefully: no new connections, requests in flight finish (up to
+//! [`Limits::shutdown_grace`]), then [`serve`] returns.
+
+mod logging;
+#[cfg(test)]
+mod panic_log_tests;
+mod shutdown;
+
+pub use logging::{init_logging, DEFAULT_LOG_FILTER};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -23,6 +34,7 @@ use photophone::analysis::{self, PhotoError};
 use photophone::compose::{self, Style};
 use photophone::{synth, Options};
 use serde::{Deserialize, Serialize};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +60,9 @@ pub struct Limits {
     /// Offer the page the WebAssembly engine (when this build has one); without it the page
     /// plays server-rendered WAVs, exactly as with a server built without the engine.
     pub wasm_engine: bool,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish before the
+    /// server stops anyway.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -60,6 +75,7 @@ impl Default for Limits {
             max_seconds: 300.0,
             request_timeout: Duration::from_secs(150),
             wasm_engine: true,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -179,9 +195,18 @@ fn body(b: Result<Bytes, BytesRejection>, limits: &Limits) -> Result<Bytes, ApiE
     }
 }
 
+/// What a job was asked to do, for the log when it panics (never the photo itself).
+#[derive(Debug)]
+struct JobContext {
+    route: &'static str,
+    upload_bytes: usize,
+    options: Options,
+}
+
 /// Runs a CPU-bound job on a blocking thread once a slot is free.
 async fn run<T: Send + 'static>(
     app: &App,
+    context: JobContext,
     job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let busy = || {
@@ -205,11 +230,30 @@ async fn run<T: Send + 'static>(
             "timeout",
             "the photo took too long to process",
         )),
-        Ok(Err(_)) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "processing failed",
-        )),
+        Ok(Err(e)) => {
+            let panic = e
+                .try_into_panic()
+                .map_or_else(|e| e.to_string(), |p| logging::panic_message(p.as_ref()));
+            let JobContext {
+                route,
+                upload_bytes,
+                options,
+            } = context;
+            tracing::error!(
+                route,
+                upload_bytes,
+                style = ?options.style,
+                seed = options.seed,
+                seconds = options.seconds,
+                panic = %panic,
+                "job panicked"
+            );
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "processing failed",
+            ))
+        }
         Ok(Ok(result)) => result,
     }
 }
@@ -224,13 +268,19 @@ struct Analyzed {
 /// The request's photo and options, checked, then `job` on them in a processing slot.
 async fn with_photo<T: Send + 'static>(
     app: &App,
+    route: &'static str,
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
     job: impl FnOnce(&photophone::Photo, &Options) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let opts = options(&query(q)?, &app.limits)?;
     let bytes = body(b, &app.limits)?;
-    run(app, move || {
+    let context = JobContext {
+        route,
+        upload_bytes: bytes.len(),
+        options: opts.clone(),
+    };
+    run(app, context, move || {
         let photo = analysis::load_bytes_at(&bytes, "upload", photophone::resolution_for(opts.style))
             .map_err(photo_error)?;
         Ok(job(&photo, &opts))
@@ -243,7 +293,7 @@ async fn analyze(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let out = with_photo(&app, q, b, |photo, opts| {
+    let out = with_photo(&app, "/api/analyze", q, b, |photo, opts| {
         let (report, score) = photophone::report_and_score(photo, opts);
         Analyzed { report, score }
     })
@@ -256,7 +306,7 @@ async fn render(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let wav = with_photo(&app, q, b, |photo, opts| {
+    let wav = with_photo(&app, "/api/render", q, b, |photo, opts| {
         synth::wav::encode_wav(&photophone::render(photo, opts).mastered.audio)
     })
     .await?;
@@ -268,7 +318,7 @@ async fn midi(
     q: Result<Query<Params>, QueryRejection>,
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let mid = with_photo(&app, q, b, |photo, opts| {
+    let mid = with_photo(&app, "/api/midi", q, b, |photo, opts| {
         compose::midi::to_midi_bytes(&photophone::compose_photo(photo, opts).1)
     })
     .await?;
@@ -423,6 +473,12 @@ async fn request_deadline(
 
 /// The whole application.
 pub fn router(limits: Limits) -> Router {
+    app(limits).0
+}
+
+/// The application, and its count of requests in flight.
+fn app(limits: Limits) -> (Router, logging::InFlight) {
+    let in_flight = logging::InFlight::default();
     let app = App {
         slots: Arc::new(Semaphore::new(limits.concurrent_jobs.max(1))),
         limits: Arc::new(limits.clone()),
@@ -432,7 +488,7 @@ pub fn router(limits: Limits) -> Router {
     for &(path, mime, bytes) in PAGE {
         router = router.route(path, get(move || async move { asset(mime, bytes) }));
     }
-    router
+    let router = router
         .route(
             "/pkg/photophone_wasm.js",
             get(move || async move { engine.map_or_else(no_engine, |(js, _)| asset("text/javascript", js)) }),
@@ -462,21 +518,65 @@ pub fn router(limits: Limits) -> Router {
             app.clone(),
             request_deadline,
         ))
-        .with_state(app)
+        // Outermost, so the line has the final status (a 408 included) and whole duration.
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight.clone(),
+            logging::log_request,
+        ))
+        .with_state(app);
+    (router, in_flight)
 }
 
-/// Binds `addr` and serves until Ctrl-C. `on_ready` gets the bound address (port 0 picks a
-/// free one).
+/// Binds `addr` and serves until SIGTERM or Ctrl-C, then stops gracefully: the listener
+/// closes at once, requests in flight get up to `limits.shutdown_grace` to finish (a second
+/// signal cuts that short), and it returns `Ok`. `on_ready` gets the bound address (port 0
+/// picks a free one). Blocking jobs still running after the grace are left to the caller's
+/// runtime shutdown.
 pub async fn serve(
     addr: SocketAddr,
     limits: Limits,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    let mut signals = shutdown::Signals::install()?;
+    let grace = limits.shutdown_grace;
+    let (router, in_flight) = app(limits);
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(limits))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let server = axum::serve(listener, router)
+        .with_graceful_shutdown({
+            let stop = stop.clone();
+            async move { stop.notified().await }
         })
-        .await
+        .into_future();
+    tokio::pin!(server);
+    let signal = tokio::select! {
+        done = &mut server => return done,
+        signal = signals.next() => signal,
+    };
+    tracing::info!(
+        signal,
+        in_flight = in_flight.count(),
+        grace_s = grace.as_secs_f64(),
+        "stopping: no new connections; finishing the requests in flight"
+    );
+    // `notify_one` keeps the permit if the server has not polled its signal yet.
+    stop.notify_one();
+    tokio::select! {
+        done = &mut server => {
+            done?;
+            tracing::info!("stopped: every request finished");
+        }
+        _ = tokio::time::sleep(grace) => tracing::warn!(
+            in_flight = in_flight.count(),
+            grace_s = grace.as_secs_f64(),
+            "stopping anyway: requests still in flight after the grace period"
+        ),
+        signal = signals.next() => tracing::warn!(
+            signal,
+            in_flight = in_flight.count(),
+            "stopping now: second signal"
+        ),
+    }
+    Ok(())
 }
