@@ -4,7 +4,6 @@
 mod ambient;
 mod classic;
 pub mod midi;
-mod rng;
 pub mod theory;
 
 pub use classic::{classic_feature_pixels, ClassicFeaturePixel};

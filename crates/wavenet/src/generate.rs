@@ -443,7 +443,7 @@ pub fn generate(model: &Model, req: &Request, mut on_progress: impl FnMut(usize)
     };
     for i in 0..req.samples {
         for b in 0..req.count {
-            let u = crate::train::uniform(&mut rngs[b]);
+            let u = photophone_rng::unit_f32(&mut rngs[b]);
             x[b] = sample(&logits[b * q..(b + 1) * q], req.temperature, u);
             out[b].push(x[b]);
         }

@@ -131,7 +131,8 @@ impl Model {
     pub fn new(config: Config, seed: u64) -> Model {
         let layout = Layout::new(&config);
         let mut params = vec![0f32; layout.total];
-        let mut state = seed ^ 0x853C_49E6_748F_EA9B;
+        // Its own seed scrambling (not `SplitMix64::seeded`): checkpoints' weights depend on it.
+        let mut rng = photophone_rng::SplitMix64::from_state(seed ^ 0x853C_49E6_748F_EA9B);
         for e in &layout.entries {
             if e.name.ends_with(".bias") {
                 continue;
@@ -140,13 +141,7 @@ impl Model {
             let (fan_in, fan_out) = (e.shape[0], e.shape[1]);
             let limit = (6.0 / (fan_in + fan_out) as f32).sqrt();
             for p in &mut params[e.offset..e.offset + e.len] {
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                let u = (z >> 40) as f32 / (1u64 << 24) as f32;
-                *p = (2.0 * u - 1.0) * limit;
+                *p = (2.0 * rng.unit_f32() - 1.0) * limit;
             }
         }
         Model {
