@@ -38,17 +38,10 @@ pub struct GenerateArgs {
     /// Output sample rate (default: the model's).
     #[arg(long)]
     rate: Option<u32>,
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: crate::train::Device,
 }
 
 pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
     let seconds = a.seconds.unwrap_or(4.0);
-    if matches!(a.device, crate::train::Device::Cuda) {
-        return Err(Failure(
-            "--device cuda: this photophone was built without CUDA support (cargo feature `cuda`)".into(),
-        ));
-    }
     if !a.temperature.is_finite() || a.temperature < 0.0 {
         return Err(Failure(format!(
             "--temperature must be a finite number ≥ 0, got {}",
