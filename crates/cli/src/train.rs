@@ -88,7 +88,7 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
                 a.mel_bands
             )));
         }
-        config.local_condition = "mel".into();
+        config.local_condition = photophone_wavenet::LocalCondition::Mel;
         config.local_condition_channels = a.mel_bands;
         if let Some(p) = a.condition_dropout {
             if !(0.0..1.0).contains(&p) {

@@ -12,6 +12,7 @@ mod audio_guard;
 pub mod backprop;
 pub mod checkpoint;
 pub mod compare;
+pub mod conditioning;
 pub mod config;
 mod embed;
 pub mod features;
@@ -25,6 +26,7 @@ pub mod session;
 pub mod train;
 pub mod workspace;
 
+pub use conditioning::LocalCondition;
 pub use config::Config;
 pub use model::{forward_backward, Conditioning, Model, PassStats, Workspace};
 pub use train::{Adam, Dataset, StepMetrics, Trainer};

@@ -3,7 +3,7 @@
 
 use crate::checkpoint::{self, TrainState};
 use crate::train::{Adam, Dataset, StepMetrics, TrainError, Trainer};
-use crate::{audio, mulaw, Config, Model};
+use crate::{audio, mulaw, Config, LocalCondition, Model};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,7 +108,7 @@ pub fn run(
         .collect();
     let mut data = Dataset::new(encoded, rf, config.sample_size, mulaw::encode(0.0, q))
         .map_err(|e| SessionError::Data(e.to_string()))?;
-    if config.local_condition == "mel" {
+    if config.local_condition == LocalCondition::Mel {
         let bands = config.local_condition_channels;
         let conds = clips
             .iter()
