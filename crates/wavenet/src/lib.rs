@@ -8,6 +8,7 @@
 //! - [`mulaw`]: 8-bit (or any) mu-law companding.
 
 pub mod audio;
+mod audio_error;
 mod audio_guard;
 pub mod backprop;
 pub mod checkpoint;
