@@ -1,4 +1,4 @@
-//! Composition: turns an [`Analysis`](photophone_analysis::Analysis) into a [`Score`] — what
+//! Composition: turns an [`Analysis`] into a [`Score`] — what
 //! plays, when, and why. No audio here; `photophone-synth` renders scores, [`midi`] writes them.
 
 mod ambient;

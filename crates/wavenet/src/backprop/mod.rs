@@ -3,7 +3,7 @@
 //!
 //! Threads split the time rows: every GEMM and element-wise pass of a layer runs on each
 //! thread's rows (single-threaded GEMMs), and weight gradients go to per-thread buffers summed
-//! at the end (see [`crate::rows`]). Splitting by hand beat the GEMM crate's own threading on
+//! at the end (see `rows.rs`). Splitting by hand beat the GEMM crate's own threading on
 //! these tall, thin matrices.
 
 mod dense;
