@@ -8,7 +8,7 @@ which=${1:-all}
 steps=${2:-5}
 threads=$(nproc)
 bench/setup_torch.sh >/dev/null
-cargo build --release -q -p photophone-wavenet --examples
+cargo build --release -q -p photophone-wavenet --features bench --examples
 echo "machine: $threads cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
 for preset in small ibab; do
   [ "$which" = all ] || [ "$which" = "$preset" ] || continue

@@ -3,6 +3,7 @@
 use crate::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
 use photophone::synth;
+use photophone_wavenet::conditioning::ConditioningMismatch;
 use photophone_wavenet::{audio, checkpoint, generate, mulaw};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,17 +39,10 @@ pub struct GenerateArgs {
     /// Output sample rate (default: the model's).
     #[arg(long)]
     rate: Option<u32>,
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: crate::train::Device,
 }
 
 pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
     let seconds = a.seconds.unwrap_or(4.0);
-    if matches!(a.device, crate::train::Device::Cuda) {
-        return Err(Failure(
-            "--device cuda: this photophone was built without CUDA support (cargo feature `cuda`)".into(),
-        ));
-    }
     if !a.temperature.is_finite() || a.temperature < 0.0 {
         return Err(Failure(format!(
             "--temperature must be a finite number ≥ 0, got {}",
@@ -105,27 +99,31 @@ pub fn generate(a: GenerateArgs) -> Result<(), Failure> {
             clip[..need].iter().map(|&x| mulaw::encode(x, q)).collect()
         }
     };
-    let conditioned = model.config.local_condition == "mel";
-    let local: Option<Vec<f32>> = match (&a.condition_from, conditioned) {
-        (Some(_), false) => {
-            return Err(Failure(format!(
-                "{}: this model was trained without conditioning; --condition-from needs one trained with --condition mel",
-                a.model.display()
-            )))
-        }
-        (None, true) if model.config.local_condition_dropout == 0.0 => {
-            return Err(Failure(format!(
-                "{}: this model is conditioned on log-mel frames: give --condition-from CLIP (or train with --condition-dropout to generate without)",
-                a.model.display()
-            )))
-        }
-        // Trained with conditioning dropout: the unconditioned mode (zero conditioning).
-        (None, true) => None,
-        (Some(p), true) => {
+    if let Err(e) = model
+        .config
+        .check_generation_conditioning(a.condition_from.is_some())
+    {
+        let what = match e {
+            ConditioningMismatch::NotConditioned => {
+                "this model was trained without conditioning; --condition-from needs one trained with --condition mel"
+            }
+            ConditioningMismatch::Required => {
+                "this model is conditioned on log-mel frames: give --condition-from CLIP (or train with --condition-dropout to generate without)"
+            }
+        };
+        return Err(Failure(format!("{}: {what}", a.model.display())));
+    }
+    // Without --condition-from, a model trained with conditioning dropout runs unconditioned.
+    let local: Option<Vec<f32>> = match &a.condition_from {
+        Some(p) => {
             let clips = audio::load_clips(p, rate).map_err(|e| Failure(e.to_string()))?;
-            Some(photophone_wavenet::features::mel_conditioning(&clips[0], rate, model.config.local_condition_channels))
+            Some(photophone_wavenet::features::mel_conditioning(
+                &clips[0],
+                rate,
+                model.config.local_condition_channels,
+            ))
         }
-        (None, false) => None,
+        None => None,
     };
     let mut samples = (seconds * rate as f64).round() as usize;
     if let Some(l) = &local {

@@ -38,7 +38,7 @@ mod external {
             .find(|p| p.is_file())
     }
 
-    /// `PHOTOPHONE_PLAYER` ("program [arguments]"), else the first player installed.
+    /// `PHOTOPHONE_PLAYER` (`program [arguments]`), else the first player installed.
     fn player() -> Result<(String, Vec<String>), Failure> {
         if let Ok(custom) = std::env::var("PHOTOPHONE_PLAYER") {
             let mut words = custom.split_whitespace().map(String::from);

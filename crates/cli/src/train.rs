@@ -38,8 +38,6 @@ pub struct TrainArgs {
     /// Continue the checkpoint in --out exactly where it stopped.
     #[arg(long)]
     resume: bool,
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: Device,
     /// Condition the model on the audio's own log-mel frames (for re-synthesis with
     /// `generate --condition-from`).
     #[arg(long, value_enum)]
@@ -61,18 +59,7 @@ pub enum Condition {
     Mel,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Device {
-    Cpu,
-    Cuda,
-}
-
 pub fn train(a: TrainArgs) -> Result<(), Failure> {
-    if matches!(a.device, Device::Cuda) {
-        return Err(Failure(
-            "--device cuda: this photophone was built without CUDA support (cargo feature `cuda`)".into(),
-        ));
-    }
     if a.batch == 0 || a.batch > 4096 {
         return Err(Failure(format!("--batch must be in 1..=4096, got {}", a.batch)));
     }
@@ -101,7 +88,7 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
                 a.mel_bands
             )));
         }
-        config.local_condition = "mel".into();
+        config.local_condition = photophone_wavenet::LocalCondition::Mel;
         config.local_condition_channels = a.mel_bands;
         if let Some(p) = a.condition_dropout {
             if !(0.0..1.0).contains(&p) {

@@ -322,7 +322,6 @@ fn train_writes_checkpoints_resumes_and_refuses_bad_input() {
         &with(&clip, &["--config", d.join("bad.json").to_str().unwrap()]),
         "bad.json",
     );
-    one_line(&with(&clip, &["--device", "cuda"]), "CUDA");
     one_line(&with(&clip, &["--preset", "huge"]), "unknown preset");
     assert!(
         !fresh.join("checkpoint").exists(),

@@ -1,10 +1,10 @@
 //! The ambient style: every decision is a function of measured photo properties (and the
 //! seed, for variation that the photo does not decide). Each decision records its reason.
 
-use crate::rng::Rng;
 use crate::theory::{midi_to_hz, roman, Key, Mode};
 use crate::{Ambient, Arrangement, Chord, Decision, Note, Score, TextureKind};
 use photophone_analysis::Analysis;
+use photophone_rng::SplitMix64 as Rng;
 
 /// Chord progressions as scale degrees (0 = tonic), chosen per photo.
 const PROGRESSIONS: [[i32; 4]; 6] = [
@@ -133,7 +133,7 @@ pub(crate) fn compose(a: &Analysis, seconds: f64, seed: u64) -> Score {
     );
 
     // Harmony.
-    let mut rng = Rng::new(seed ^ hash_palette(a));
+    let mut rng = Rng::seeded(seed ^ hash_palette(a));
     let progression = PROGRESSIONS[rng.below(PROGRESSIONS.len())];
     let rich = warmth * sat > 0.08 || sat > 0.45;
     let sus = sat < 0.12 && warmth.abs() < 0.2;
@@ -376,7 +376,7 @@ fn lead_line(
     let fade_out_from = seconds - 1.5;
     while t < fade_out_from {
         let strong = k.is_multiple_of(subdivision);
-        if rng.unit() < probability || (strong && k.is_multiple_of(subdivision * 4)) {
+        if rng.unit_f32() < probability || (strong && k.is_multiple_of(subdivision * 4)) {
             let (x, y, lum) = points[idx % points.len()];
             idx += 1;
             let degree = ((1.0 - y) * 9.0).round() as i32 + lowest_degree;
@@ -406,7 +406,7 @@ fn lead_line(
 fn note(t: f64, step: f64, midi: u8, lum: f32, x: f32, rng: &mut Rng) -> Note {
     Note {
         start: t,
-        duration: step * (1.0 + rng.unit() as f64),
+        duration: step * (1.0 + rng.unit_f32() as f64),
         midi,
         velocity: 0.45 + 0.55 * lum.sqrt().min(1.0),
         pan: (x * 2.0 - 1.0) * 0.8,

@@ -1,10 +1,9 @@
-//! Composition: turns an [`Analysis`](photophone_analysis::Analysis) into a [`Score`] — what
+//! Composition: turns an [`Analysis`] into a [`Score`] — what
 //! plays, when, and why. No audio here; `photophone-synth` renders scores, [`midi`] writes them.
 
 mod ambient;
 mod classic;
 pub mod midi;
-mod rng;
 pub mod theory;
 
 pub use classic::{classic_feature_pixels, ClassicFeaturePixel};

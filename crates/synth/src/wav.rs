@@ -14,11 +14,7 @@ pub enum WriteError {
 /// TPDF dither for sample `i`: the difference of two uniform values from a counter-based
 /// hash, so the result is deterministic and the conversion can run on several threads.
 fn dither(i: u64) -> f32 {
-    let mut z = i
-        .wrapping_add(0x9E37_79B9_7F4A_7C15)
-        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = photophone_rng::counter_hash(i);
     let a = (z >> 40) as f32 / (1u64 << 24) as f32;
     let b = ((z >> 8) & 0xFF_FFFF) as f32 / (1u64 << 24) as f32;
     a - b

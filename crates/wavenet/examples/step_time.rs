@@ -1,7 +1,7 @@
 //! Median milliseconds of one training step (forward + backward + clipping + Adam) for a
 //! preset, on random data, with the GEMM FLOP rate.
-//! Usage: cargo run --release -p photophone-wavenet --example step_time -- [small|ibab|tiny] [STEPS]
-use photophone_wavenet::math::{gemm_counters, matmul, View};
+//! Usage: cargo run --release -p photophone-wavenet --features bench --example step_time -- [small|ibab|tiny] [STEPS]
+use photophone_wavenet::math::{counters, matmul, View};
 use photophone_wavenet::{Adam, Config, Dataset, Model, Trainer};
 use std::time::Instant;
 
@@ -46,14 +46,14 @@ fn main() {
     }
     let ceiling = 3.0 * 2.0 * (big as f64).powi(3) / t.elapsed().as_secs_f64() / 1e9;
     trainer.step(&data).unwrap();
-    let (f0, n0) = gemm_counters();
+    let (f0, n0) = counters::gemm();
     let mut times = Vec::new();
     for _ in 0..steps + 1 {
         let t = Instant::now();
         trainer.step(&data).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    let (f1, n1) = gemm_counters();
+    let (f1, n1) = counters::gemm();
     let threads = rayon::current_num_threads() as f64;
     // Per-thread GEMM time summed; divide by the threads that ran in parallel.
     let gemm_rate = (f1 - f0) as f64 / ((n1 - n0) as f64 / threads) / 1.0;

@@ -12,20 +12,12 @@ use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::io::ReadBytes;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AudioError {
-    #[error("{path}: {reason}")]
-    Bad { path: String, reason: String },
-}
+pub use crate::audio_error::{AudioError, Corrupt, Unsupported};
 
-fn bad(path: &Path, reason: impl std::fmt::Display) -> AudioError {
-    named(&path.display().to_string(), reason)
-}
-
-fn named(label: &str, reason: impl std::fmt::Display) -> AudioError {
-    AudioError::Bad {
-        path: label.to_string(),
-        reason: reason.to_string(),
+fn io_error(path: &Path, source: std::io::Error) -> AudioError {
+    AudioError::Io {
+        path: path.display().to_string(),
+        source,
     }
 }
 
@@ -34,14 +26,16 @@ const EXTENSIONS: [&str; 7] = ["wav", "wave", "flac", "ogg", "oga", "mp3", "aiff
 /// The audio files of a path: the file itself, or a folder's audio files in name order.
 pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => bad(path, "no such file or folder"),
-        _ => bad(path, e),
+        std::io::ErrorKind::NotFound => AudioError::NotFound {
+            path: path.display().to_string(),
+        },
+        _ => io_error(path, e),
     })?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| bad(path, e))?
+        .map_err(|e| io_error(path, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
@@ -52,14 +46,16 @@ pub fn audio_files(path: &Path) -> Result<Vec<PathBuf>, AudioError> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(bad(path, "folder has no audio files (wav, flac, ogg, mp3)"));
+        return Err(AudioError::NoAudioFiles {
+            path: path.display().to_string(),
+        });
     }
     Ok(files)
 }
 
 /// Decodes a file to mono samples at its own rate.
 pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
-    let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
     decode_mono_bytes(bytes, &path.display().to_string())
 }
 
@@ -67,19 +63,14 @@ pub fn decode_mono(path: &Path) -> Result<(Vec<f32>, u32), AudioError> {
 /// `label`.
 pub fn decode_mono_bytes(bytes: Vec<u8>, label: &str) -> Result<(Vec<f32>, u32), AudioError> {
     if bytes.is_empty() {
-        return Err(named(label, "file is empty"));
+        return Err(AudioError::corrupt(label, Corrupt::Empty));
     }
     if let Some(problem) = crate::audio_guard::implausible_metadata(&bytes) {
-        return Err(named(label, format!("corrupt audio ({problem})")));
+        return Err(AudioError::corrupt(label, Corrupt::Metadata(problem)));
     }
-    let unsupported = || {
-        named(
-            label,
-            "not audio in a supported format (WAV, FLAC, OGG/Vorbis, MP3)",
-        )
-    };
-    let corrupt = |e: SymErr| named(label, format!("corrupt audio ({e})"));
-    let kind = crate::audio_guard::container(&bytes).ok_or_else(unsupported)?;
+    let corrupt = |e: SymErr| AudioError::corrupt(label, Corrupt::Decode(e));
+    let kind = crate::audio_guard::container(&bytes)
+        .ok_or_else(|| AudioError::unsupported(label, Unsupported::Format))?;
     let start = crate::audio_guard::audio_start(&bytes, kind);
     let mss = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
     let mut mss = mss;
@@ -105,32 +96,32 @@ pub fn decode_mono_bytes(bytes: Vec<u8>, label: &str) -> Result<(Vec<f32>, u32),
 fn decode_format(mut format: Box<dyn FormatReader>, label: &str) -> Result<(Vec<f32>, u32), AudioError> {
     let track = format
         .default_track()
-        .ok_or_else(|| named(label, "no audio track"))?;
+        .ok_or_else(|| AudioError::unsupported(label, Unsupported::NoTrack))?;
     let track_id = track.id;
     let rate = track
         .codec_params
         .sample_rate
-        .ok_or_else(|| named(label, "unknown sample rate"))?;
+        .ok_or_else(|| AudioError::unsupported(label, Unsupported::UnknownRate))?;
     if !(1_000..=768_000).contains(&rate) {
-        return Err(named(label, format!("unsupported sample rate {rate} Hz")));
+        return Err(AudioError::unsupported(label, Unsupported::Rate(rate)));
     }
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| named(label, format!("unsupported codec ({e})")))?;
+        .map_err(|e| AudioError::unsupported(label, Unsupported::Codec(e)))?;
     let mut mono = Vec::new();
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
             Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(SymErr::ResetRequired) => break,
-            Err(e) => return Err(named(label, format!("corrupt audio ({e})"))),
+            Err(e) => return Err(AudioError::corrupt(label, Corrupt::Decode(e))),
         };
         if packet.track_id() != track_id {
             continue;
         }
         let decoded = decoder
             .decode(&packet)
-            .map_err(|e| named(label, format!("corrupt audio ({e})")))?;
+            .map_err(|e| AudioError::corrupt(label, Corrupt::Decode(e)))?;
         let spec = *decoded.spec();
         let channels = spec.channels.count().max(1);
         let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
@@ -142,10 +133,10 @@ fn decode_format(mut format: Box<dyn FormatReader>, label: &str) -> Result<(Vec<
         );
     }
     if mono.is_empty() {
-        return Err(named(label, "no audio samples"));
+        return Err(AudioError::corrupt(label, Corrupt::NoSamples));
     }
     if mono.iter().any(|x| !x.is_finite()) {
-        return Err(named(label, "audio contains non-finite samples"));
+        return Err(AudioError::corrupt(label, Corrupt::NonFinite));
     }
     Ok((mono, rate))
 }
@@ -225,7 +216,9 @@ pub fn load_clips(path: &Path, rate: u32) -> Result<Vec<Vec<f32>>, AudioError> {
         let y = resample(&x, from, rate);
         let trimmed = trim_silence(&y);
         if trimmed.is_empty() {
-            return Err(bad(&f, "clip is silent"));
+            return Err(AudioError::Silent {
+                path: f.display().to_string(),
+            });
         }
         clips.push(trimmed.to_vec());
     }

@@ -9,14 +9,24 @@
 use crate::config::Config;
 use crate::model::{Layout, Model};
 use crate::train::Adam;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("{path}: {reason}")]
-    Io { path: String, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Encode {
+        path: String,
+        #[source]
+        source: SafeTensorError,
+    },
     #[error("{path}: not a photophone model folder (no checkpoint inside)")]
     Missing { path: String },
     #[error("{path}: corrupt checkpoint: {reason}")]
@@ -39,10 +49,17 @@ pub struct TrainState {
 pub const CURRENT: &str = "checkpoint";
 const PREVIOUS: &str = "checkpoint.old";
 
-fn io(path: &Path, e: impl std::fmt::Display) -> CheckpointError {
+fn io(path: &Path, e: std::io::Error) -> CheckpointError {
     CheckpointError::Io {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        source: e,
+    }
+}
+
+fn encode_error(path: &Path, source: SafeTensorError) -> CheckpointError {
+    CheckpointError::Encode {
+        path: path.display().to_string(),
+        source,
     }
 }
 
@@ -50,7 +67,7 @@ fn to_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>, String> {
+fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>, SafeTensorError> {
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = layout
         .entries
         .iter()
@@ -71,7 +88,7 @@ fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>,
             )
         })
         .collect();
-    safetensors::serialize(views, None).map_err(|e| e.to_string())
+    safetensors::serialize(views, None)
 }
 
 fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, CheckpointError> {
@@ -109,7 +126,7 @@ fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, 
 
 /// Writes the model's weights alone (e.g. for the PyTorch reference).
 pub fn write_weights(path: &Path, model: &Model) -> Result<(), CheckpointError> {
-    let bytes = tensors_bytes(&model.layout, &model.params, "").map_err(|e| io(path, e))?;
+    let bytes = tensors_bytes(&model.layout, &model.params, "").map_err(|e| encode_error(path, e))?;
     std::fs::write(path, bytes).map_err(|e| io(path, e))
 }
 
@@ -134,12 +151,12 @@ pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Resul
     };
     write(
         "model.safetensors",
-        &tensors_bytes(&model.layout, &model.params, "").map_err(|e| io(dir, e))?,
+        &tensors_bytes(&model.layout, &model.params, "").map_err(|e| encode_error(dir, e))?,
     )?;
-    let mut moments = tensors_bytes(&model.layout, &adam.m, "m.").map_err(|e| io(dir, e))?;
+    let mut moments = tensors_bytes(&model.layout, &adam.m, "m.").map_err(|e| encode_error(dir, e))?;
     // Second file for v keeps each file a plain name → tensor map of the layout.
     write("optimizer.safetensors", &moments)?;
-    moments = tensors_bytes(&model.layout, &adam.v, "v.").map_err(|e| io(dir, e))?;
+    moments = tensors_bytes(&model.layout, &adam.v, "v.").map_err(|e| encode_error(dir, e))?;
     write("optimizer_v.safetensors", &moments)?;
     write(
         "config.json",

@@ -46,7 +46,7 @@ pub fn loudness_matched_noise(like: &[f32], seed: u64) -> Vec<f32> {
     let target = rms(like);
     let mut state = seed;
     (0..like.len())
-        .map(|_| crate::train::gaussian(&mut state) * target)
+        .map(|_| photophone_rng::gaussian(&mut state) * target)
         .collect()
 }
 

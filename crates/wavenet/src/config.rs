@@ -1,5 +1,6 @@
 //! Model configuration and the presets named in the docs.
 
+use crate::conditioning::LocalCondition;
 use serde::{Deserialize, Serialize};
 
 /// A WaveNet's shape. Field names follow ibab/tensorflow-wavenet's `wavenet_params.json`
@@ -28,10 +29,9 @@ pub struct Config {
     /// Channels of local conditioning at the sample rate (0 = none).
     #[serde(default)]
     pub local_condition_channels: usize,
-    /// Where local conditioning comes from when training on audio: "" (none) or "mel"
-    /// (`local_condition_channels` log-mel bands of the audio itself, for re-synthesis).
+    /// Where local conditioning comes from when training on audio (`""` or `"mel"` on disk).
     #[serde(default)]
-    pub local_condition: String,
+    pub local_condition: LocalCondition,
     /// Share of training windows whose local conditioning is left out (zeros), so that one
     /// model both re-synthesises from conditioning and generates without it (0 = always
     /// conditioned; such a model needs conditioning to generate).
@@ -72,7 +72,7 @@ impl Config {
             use_biases: true,
             global_condition_channels: 0,
             local_condition_channels: 0,
-            local_condition: String::new(),
+            local_condition: LocalCondition::None,
             local_condition_dropout: 0.0,
             sample_size: 100_000,
         }
@@ -126,7 +126,7 @@ impl Config {
             use_biases: true,
             global_condition_channels: 0,
             local_condition_channels: 0,
-            local_condition: String::new(),
+            local_condition: LocalCondition::None,
             local_condition_dropout: 0.0,
             sample_size: 256,
         }
@@ -191,17 +191,8 @@ impl Config {
         if self.local_condition_dropout > 0.0 && self.local_condition_channels == 0 {
             return bad("local_condition_dropout needs local conditioning");
         }
-        match self.local_condition.as_str() {
-            "" => {}
-            "mel" if self.local_condition_channels > 0 => {}
-            "mel" => {
-                return bad("local_condition \"mel\" needs local_condition_channels > 0 (the mel bands)")
-            }
-            other => {
-                return Err(ConfigError::Invalid(format!(
-                    "unknown local_condition {other:?} (use \"mel\")"
-                )))
-            }
+        if self.local_condition == LocalCondition::Mel && self.local_condition_channels == 0 {
+            return bad("local_condition \"mel\" needs local_condition_channels > 0 (the mel bands)");
         }
         Ok(())
     }

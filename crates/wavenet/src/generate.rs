@@ -74,22 +74,6 @@ impl RowScratch {
     }
 }
 
-#[inline(always)]
-fn embed_rows(m: &Model, prev: &[u32], cur: &[u32], out: &mut [f32]) {
-    let (lay, p, r) = (&m.layout, &m.params, m.config.residual_channels);
-    for ((row, &a), &b) in out.chunks_exact_mut(r).zip(prev).zip(cur) {
-        let (a, b) = (a as usize, b as usize);
-        for k in 0..r {
-            row[k] = p[lay.embed_old + a * r + k] + p[lay.embed_new + b * r + k];
-        }
-        if let Some(bo) = lay.embed_bias {
-            for k in 0..r {
-                row[k] += p[bo + k];
-            }
-        }
-    }
-}
-
 /// One layer for one time step of every stream: reads the layer's inputs now (`h_new`) and
 /// `dilation` steps ago (`h_old`); adds to the skip sums; writes the next layer's inputs
 /// (unless last).
@@ -264,7 +248,7 @@ impl<'m> Generator<'m> {
         assert_eq!(x.len(), self.batch);
         let block = self.batch * r;
         self.scratch.skip.fill(0.0);
-        embed_rows(m, &self.prev, x, &mut self.h);
+        crate::embed::rows(m, &self.prev, x, &mut self.h);
         for l in 0..layers {
             let slot = self.heads[l] * block;
             let old = &mut self.queues[l][slot..slot + block];
@@ -337,7 +321,7 @@ pub fn naive_logits_conditioned(model: &Model, history: &[u32], local: &[f32], s
     let mut h: Vec<Vec<f32>> = (1..x.len())
         .map(|i| {
             let mut row = vec![0.0; r];
-            embed_rows(model, &x[i - 1..i], &x[i..i + 1], &mut row);
+            crate::embed::rows(model, &x[i - 1..i], &x[i..i + 1], &mut row);
             row
         })
         .collect();
@@ -443,7 +427,7 @@ pub fn generate(model: &Model, req: &Request, mut on_progress: impl FnMut(usize)
     };
     for i in 0..req.samples {
         for b in 0..req.count {
-            let u = crate::train::uniform(&mut rngs[b]);
+            let u = photophone_rng::unit_f32(&mut rngs[b]);
             x[b] = sample(&logits[b * q..(b + 1) * q], req.temperature, u);
             out[b].push(x[b]);
         }

@@ -72,18 +72,8 @@ pub fn flush_denormals() {
     rayon::broadcast(|_| flush_denormals_on_this_thread());
 }
 
-/// Threads for the GEMMs (set once by the trainer; 0 = all cores).
-static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-pub fn set_threads(n: usize) {
-    THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
-}
-
 fn parallelism(m: usize, n: usize, k: usize) -> Parallelism {
-    let t = match THREADS.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => rayon::current_num_threads(),
-        t => t,
-    };
+    let t = rayon::current_num_threads();
     // Threading tiny products costs more than it saves.
     if t <= 1 || m * n * k < 64 * 64 * 64 {
         Parallelism::None
@@ -103,22 +93,39 @@ pub fn matmul_st(c: &mut [f32], accumulate: bool, a: View, b: View) {
     gemm_into(c, accumulate, a, b, false)
 }
 
-/// GEMM work done so far: (floating-point operations, nanoseconds summed over calling
-/// threads). For benchmarks: the rate the GEMMs reach inside a training step.
-static GEMM_FLOP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static GEMM_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-pub fn gemm_counters() -> (u64, u64) {
-    use std::sync::atomic::Ordering::Relaxed;
-    (GEMM_FLOP.load(Relaxed), GEMM_NANOS.load(Relaxed))
-}
-
+#[cfg(feature = "bench")]
 fn gemm_into(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {
     let started = std::time::Instant::now();
     gemm_call(c, accumulate, a, b, threaded);
-    use std::sync::atomic::Ordering::Relaxed;
-    GEMM_FLOP.fetch_add(2 * (a.rows * a.cols * b.cols) as u64, Relaxed);
-    GEMM_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+    counters::add(
+        2 * (a.rows * a.cols * b.cols) as u64,
+        started.elapsed().as_nanos() as u64,
+    );
+}
+
+#[cfg(not(feature = "bench"))]
+fn gemm_into(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {
+    gemm_call(c, accumulate, a, b, threaded);
+}
+
+/// GEMM work done so far, for benchmarks (the `bench` feature): the rate the GEMMs reach
+/// inside a training step. Off by default: two shared atomics and a clock read per GEMM.
+#[cfg(feature = "bench")]
+pub mod counters {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    static FLOP: AtomicU64 = AtomicU64::new(0);
+    static NANOS: AtomicU64 = AtomicU64::new(0);
+
+    pub(super) fn add(flop: u64, nanos: u64) {
+        FLOP.fetch_add(flop, Relaxed);
+        NANOS.fetch_add(nanos, Relaxed);
+    }
+
+    /// (floating-point operations, nanoseconds summed over calling threads).
+    pub fn gemm() -> (u64, u64) {
+        (FLOP.load(Relaxed), NANOS.load(Relaxed))
+    }
 }
 
 fn gemm_call(c: &mut [f32], accumulate: bool, a: View, b: View, threaded: bool) {

@@ -3,7 +3,7 @@
 
 use crate::checkpoint::{self, TrainState};
 use crate::train::{Adam, Dataset, StepMetrics, TrainError, Trainer};
-use crate::{audio, mulaw, Config, Model};
+use crate::{audio, mulaw, Config, LocalCondition, Model};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,11 +35,15 @@ pub enum SessionError {
     #[error("{0}")]
     Config(String),
     #[error("{0}; the last good checkpoint in {1} is kept")]
-    Diverged(TrainError, String),
+    Diverged(#[source] TrainError, String),
     #[error("{0}")]
     Data(String),
-    #[error("{path}: {reason}")]
-    Io { path: String, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// How a session ended.
@@ -108,7 +112,7 @@ pub fn run(
         .collect();
     let mut data = Dataset::new(encoded, rf, config.sample_size, mulaw::encode(0.0, q))
         .map_err(|e| SessionError::Data(e.to_string()))?;
-    if config.local_condition == "mel" {
+    if config.local_condition == LocalCondition::Mel {
         let bands = config.local_condition_channels;
         let conds = clips
             .iter()
@@ -124,7 +128,7 @@ pub fn run(
     }
     std::fs::create_dir_all(&opts.out).map_err(|e| SessionError::Io {
         path: out_display.clone(),
-        reason: e.to_string(),
+        source: e,
     })?;
     let metrics_path = opts.out.join("metrics.jsonl");
     let mut metrics_file = std::fs::OpenOptions::new()
@@ -133,7 +137,7 @@ pub fn run(
         .open(&metrics_path)
         .map_err(|e| SessionError::Io {
             path: metrics_path.display().to_string(),
-            reason: e.to_string(),
+            source: e,
         })?;
 
     let mut trainer = Trainer::new(
@@ -183,7 +187,7 @@ pub fn run(
         }
         writeln!(metrics_file, "{line}").map_err(|e| SessionError::Io {
             path: metrics_path.display().to_string(),
-            reason: e.to_string(),
+            source: e,
         })?;
         last = Some(m);
         on_step(Progress {

@@ -177,26 +177,8 @@ impl Dataset {
     }
 }
 
-/// A standard normal draw (Box–Muller) from the SplitMix64 stream.
-pub fn gaussian(state: &mut u64) -> f32 {
-    let u = ((next(state) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let v = (next(state) >> 11) as f64 / (1u64 << 53) as f64;
-    ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
-}
-
-/// A uniform draw in [0, 1) with 24 bits (an f32's mantissa) from the SplitMix64 stream.
-pub fn uniform(state: &mut u64) -> f32 {
-    (next(state) >> 40) as f32 / (1u64 << 24) as f32
-}
-
-/// SplitMix64 step.
-pub fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+// The training stream is a bare SplitMix64 state (`Trainer::rng`, saved in checkpoints).
+pub use photophone_rng::{gaussian, next, unit_f32 as uniform};
 
 /// A model, its optimiser and its buffers: one call to [`Trainer::step`] is one update.
 pub struct Trainer {

@@ -210,7 +210,7 @@ fn mel_conditioned_training_uses_the_conditioning() {
     }
     w.finalize().unwrap();
     let mut config = Config::tiny();
-    config.local_condition = "mel".into();
+    config.local_condition = photophone_wavenet::LocalCondition::Mel;
     config.local_condition_channels = 8;
     let out = dir.path().join("model");
     let opts = Options {
@@ -254,7 +254,7 @@ fn mel_conditioned_training_uses_the_conditioning() {
 #[test]
 fn conditioning_dropout_trains_a_share_of_windows_without_their_conditioning() {
     let mut config = Config::tiny();
-    config.local_condition = "mel".into();
+    config.local_condition = photophone_wavenet::LocalCondition::Mel;
     config.local_condition_channels = 4;
     let silence = mulaw::encode(0.0, config.quantization_channels);
     let samples = clip(&config, 2000);
