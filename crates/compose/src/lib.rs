@@ -2,6 +2,7 @@
 //! plays, when, and why. No audio here; `photophone-synth` renders scores, [`midi`] writes them.
 
 mod ambient;
+mod check;
 mod classic;
 pub mod midi;
 pub mod theory;

@@ -44,6 +44,9 @@ fn hear(name: String, photo: &photophone::Photo) -> Heard {
         "{name}: click-like jump {click:.1}x at {at:.3} s"
     );
 
+    // What the page hands the WebAssembly engine is a score it accepts.
+    assert_eq!(r.score.check(), Ok(()), "{name}");
+
     let compose::Arrangement::Ambient(score) = &r.score.arrangement else {
         panic!("the default style is ambient")
     };
@@ -56,6 +59,7 @@ fn hear(name: String, photo: &photophone::Photo) -> Heard {
             ..opts
         },
     );
+    assert_eq!(classic.score.check(), Ok(()), "{name}: classic");
     Heard {
         luminance: a.luminance.mean,
         busy: a.texture.contrast + a.texture.edge_density,

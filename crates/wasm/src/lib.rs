@@ -31,11 +31,14 @@ impl Engine {
 
     /// Plays a score (`Score` as JSON, as `/api/analyze` returns it), cross-fading from the
     /// one playing over `fade_seconds`. Returns false (and keeps playing what it was) when
-    /// the bytes are not a score.
+    /// the bytes are not a score, or not one the synthesizer can play ([`Score::check`]).
     pub fn play(&mut self, score_json: &[u8], fade_seconds: f64) -> bool {
         let Ok(score) = serde_json::from_slice::<Score>(score_json) else {
             return false;
         };
+        if score.check().is_err() {
+            return false;
+        }
         match &mut self.stream {
             Some(stream) => stream.switch_to(score, fade_seconds.max(0.0)),
             None => self.stream = Some(Stream::new(score, self.sample_rate)),
