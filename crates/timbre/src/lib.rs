@@ -5,13 +5,19 @@
 //! - [`synth`]: harmonic oscillator bank + filtered noise ([`noise`]'s band bank).
 //! - [`model`]: the decoder from f0/loudness to the synthesizer's controls.
 //! - [`loss`]: the multi-resolution spectral loss and its gradient.
-//! - [`train`]: windows, steps, Adam.
+//! - [`train`]: windows, steps, Adam; [`session`]: a resumable run; [`checkpoint`]: the
+//!   timbre folder.
+//! - [`render`]: curves → audio through a trained model.
 
+pub mod checkpoint;
+pub mod conditioning;
 pub mod loss;
 pub mod loudness;
 pub mod model;
 pub mod noise;
 pub mod pitch;
+pub mod render;
+pub mod session;
 pub mod synth;
 pub mod train;
 

@@ -20,6 +20,7 @@ pub struct Data {
     pub clips: Vec<Clip>,
     /// Samples per window.
     pub window: usize,
+    pub hop: usize,
 }
 
 impl Data {
@@ -50,7 +51,24 @@ impl Data {
                 }
             })
             .collect();
-        Data { clips, window }
+        Data { clips, window, hop }
+    }
+
+    /// Frames inside at least one window: how much of the audio trains.
+    pub fn covered_frames(&self) -> usize {
+        let frames = self.window / self.hop + 1;
+        self.clips
+            .iter()
+            .map(|c| {
+                let mut covered = 0;
+                let mut until = 0;
+                for &s in &c.starts {
+                    covered += (s + frames).saturating_sub(until.max(s));
+                    until = until.max(s + frames);
+                }
+                covered
+            })
+            .sum()
     }
 
     pub fn windows(&self) -> usize {
