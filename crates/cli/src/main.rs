@@ -4,6 +4,7 @@
 mod batch;
 mod generate;
 mod play;
+mod timbre;
 mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -97,6 +98,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Generate raw audio from a trained WaveNet (fast generation; priming; variations).
     Generate(generate::GenerateArgs),
+    /// Learn an instrument's timbre from a clip; re-synthesise clips in it.
+    #[command(subcommand)]
+    Timbre(timbre::TimbreCommand),
     /// Serve the web page (drop a photo, hear it) and its HTTP API.
     Serve {
         /// Address to listen on; loopback by default (use 0.0.0.0:PORT to expose it).
@@ -298,6 +302,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Train(args) => train::train(args),
         Command::Generate(args) => generate::generate(args),
+        Command::Timbre(cmd) => timbre::run(cmd),
         Command::Serve {
             addr,
             jobs,

@@ -31,7 +31,7 @@ impl Controls {
 
 /// Frames needed to synthesise `samples` samples.
 pub fn frames_for(samples: usize, hop: usize) -> usize {
-    samples / hop + 1
+    samples.div_ceil(hop) + 1
 }
 
 /// Per-sample f0 (linear between frames) and the running phase, from `phase0`.
