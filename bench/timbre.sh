@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 13's timbre measures 1, 2 and 4 (and re-synthesis pitch), per instrument:
+# Issue 13's timbre measures 1, 2, 4, 5 and 6 (of a score played by the timbre alone), per instrument:
 # learn a timbre from the first 80 % of a ~2.5-minute monophonic phrase (made by
 # scripts/make-timbre-clips.sh), re-synthesise the held-back last 20 % from its own pitch and
 # loudness, and compare (crates/timbre/examples/timbre_measure.rs). Nothing is tuned on the
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 minutes=${MINUTES:-10}
 clips=target/timbre-clips
 out=target/timbre-bench
-[ -f "$clips/flute.wav" ] || scripts/make-timbre-clips.sh "$clips" >/dev/null
+[ -f "$clips/flute.notes.txt" ] || scripts/make-timbre-clips.sh "$clips" >/dev/null
 cargo build --release -q -p photophone-cli -p photophone-timbre --example timbre_measure
 mkdir -p "$out"
 for name in "${@:-flute guitar}"; do
@@ -41,5 +41,8 @@ PY
     end=$(date +%s.%N)
     echo "$n: re-synthesised the held-back $(python3 -c "import wave;w=wave.open('$out/$n.held.wav');print(round(w.getnframes()/w.getframerate(),1))") s in $(echo "$end - $start" | bc) s wall"
     target/release/examples/timbre_measure "$out/$n.held.wav" "$out/$n.resynth.wav" "$out/$n.held.onsets.txt" | tee "$out/$n.json"
+    # Measures 5 and 6: the first 30 s of the score played in the timbre, on one core.
+    taskset -c 0 target/release/examples/timbre_measure play "$out/$n.timbre" "$out/$n.train.wav" \
+      "$clips/$n.notes.txt" 30 "$out/$n.play.wav" | tee "$out/$n.play.json"
   done
 done

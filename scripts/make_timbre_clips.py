@@ -2,7 +2,8 @@
 """Training clips for timbre learning: a ~2.5-minute monophonic phrase per instrument.
 
 Writes, into OUT_DIR: PHRASE.mid (the score: Standard MIDI File, written here by hand to need
-no package), PHRASE.onsets.txt (note onsets in seconds, the ground truth for onset F1), and
+no package), PHRASE.onsets.txt (note onsets in seconds, the ground truth for onset F1), PHRASE.notes.txt
+(start s, duration s, MIDI note, velocity 0..1: a score to play in a learnt timbre), and
 ks.wav (the same kind of phrase as Karplus-Strong plucks, rendered here). The GM instruments
 are rendered by scripts/make-timbre-clips.sh with fluidsynth. Deterministic."""
 import math
@@ -107,6 +108,8 @@ def main(out):
         write_midi(f"{out}/{name}.mid", notes, program)
         with open(f"{out}/{name}.onsets.txt", "w") as f:
             f.writelines(f"{on:.4f}\n" for on, _, _, _ in notes)
+        with open(f"{out}/{name}.notes.txt", "w") as f:
+            f.writelines(f"{on:.4f} {dur:.4f} {note} {vel / 127:.3f}\n" for on, dur, note, vel in notes)
     notes = phrase(4, 45, 72)
     with open(f"{out}/ks.onsets.txt", "w") as f:
         f.writelines(f"{on:.4f}\n" for on, _, _, _ in notes)

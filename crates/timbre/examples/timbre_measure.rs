@@ -2,6 +2,9 @@
 //! audio against the audio itself, and against two plain baselines driven by the same clip.
 //!
 //! Usage: timbre_measure REF.wav RESYNTH.wav ONSETS.txt
+//!        timbre_measure play TIMBRE TRAIN.wav NOTES.txt SECONDS OUT.wav
+//! (`play`: measures 5 and 6 — the score's notes played in the timbre with the training clip's
+//! articulation; share of voiced frames within 50 cents of the score, and render speed.)
 //! Prints one JSON object:
 //! - log-mel distance (64 mel bands, 1024-point frames every 256 samples at 16 kHz, dB floored
 //!   80 dB under the reference's loudest band, mean absolute difference, frames aligned) of the
@@ -254,8 +257,88 @@ fn median_offset(found: &[f32], truth: &[f32]) -> f32 {
     d.get(d.len() / 2).copied().unwrap_or(f32::NAN)
 }
 
+/// Measures 5 and 6: a score played in a timbre.
+fn play(args: &[String]) {
+    use photophone_timbre::perform::{articulation, play, Note};
+    let model = photophone_timbre::checkpoint::load(std::path::Path::new(&args[0]))
+        .expect("timbre")
+        .model;
+    let c = &model.config;
+    let art = articulation(&analyse(&load(&args[1]), RATE, c.hop), RATE, c.hop);
+    let seconds: f64 = args[3].parse().expect("seconds");
+    let notes: Vec<Note> = std::fs::read_to_string(&args[2])
+        .expect("notes")
+        .lines()
+        .filter_map(|l| {
+            let v: Vec<f64> = l.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            (v.len() == 4).then(|| Note {
+                start: v[0],
+                duration: v[1],
+                midi: v[2] as u8,
+                velocity: v[3] as f32,
+            })
+        })
+        .filter(|n| n.start < seconds)
+        .collect();
+    let synth = Synth::new(c.sample_rate, c.hop, c.noise_bands);
+    let started = std::time::Instant::now();
+    let y = play(&model, &synth, &notes, &art, seconds);
+    let render_s = started.elapsed().as_secs_f64();
+    std::fs::write(&args[4], photophone_synth_wav(&y)).expect("write");
+    // Score pitch per frame, from 50 ms after a note starts to its end.
+    let t = track(&y, RATE, HOP);
+    let (mut voiced, mut within, mut scored) = (0, 0, 0);
+    for (i, (&f, &conf)) in t.f0.iter().zip(&t.confidence).enumerate() {
+        let time = (i * HOP) as f64 / RATE as f64;
+        let Some(n) = notes
+            .iter()
+            .rev()
+            .find(|n| n.start + 0.05 <= time && time < n.start + n.duration)
+        else {
+            continue;
+        };
+        scored += 1;
+        if conf >= photophone_timbre::pitch::VOICED {
+            voiced += 1;
+            let want = 440.0 * 2f32.powf((n.midi as f32 - 69.0) / 12.0);
+            within += usize::from(cents(f, want).abs() < 50.0);
+        }
+    }
+    let report = serde_json::json!({
+        "seconds": seconds,
+        "notes": notes.len(),
+        "articulation": art,
+        "note_frames": scored,
+        "voiced_share_of_note_frames": voiced as f32 / scored.max(1) as f32,
+        "pitch_within_50_cents_of_score": within as f32 / voiced.max(1) as f32,
+        "render_seconds": render_s,
+        "times_real_time": seconds / render_s,
+    });
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}
+
+/// 16-bit mono WAV bytes.
+fn photophone_synth_wav(y: &[f32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut out), spec).unwrap();
+    for &v in y {
+        w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    out
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 7 && args[1] == "play" {
+        return play(&args[2..]);
+    }
     if args.len() != 4 {
         eprintln!("usage: timbre_measure REF.wav RESYNTH.wav ONSETS.txt");
         std::process::exit(2);

@@ -33,6 +33,9 @@ pub struct ClipSummary {
     pub loudness_db: [f32; 3],
     /// f0 range of voiced frames (Hz): 5th and 95th percentiles.
     pub f0_hz: [f32; 2],
+    /// How the player shapes notes: what a score played in this timbre imitates.
+    #[serde(default)]
+    pub articulation: crate::perform::Articulation,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ pub mod loss;
 pub mod loudness;
 pub mod model;
 pub mod noise;
+pub mod perform;
 pub mod pitch;
 pub mod render;
 pub mod session;

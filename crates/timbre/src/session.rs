@@ -107,6 +107,12 @@ pub fn prepare(data: &Path, window: usize, config: &Config) -> Result<(Data, Cli
             }
         }
     }
+    // The articulation of the clip with the most sound (clips of one player are alike).
+    let articulation = analysed
+        .iter()
+        .max_by_key(|a| a.sounding)
+        .map(|a| crate::perform::articulation(a, config.sample_rate, config.hop))
+        .unwrap_or_default();
     let data = Data::new(
         clips
             .into_iter()
@@ -131,6 +137,7 @@ pub fn prepare(data: &Path, window: usize, config: &Config) -> Result<(Data, Cli
             percentile(&mut loud, 95),
         ],
         f0_hz: [percentile(&mut f0, 5), percentile(&mut f0, 95)],
+        articulation,
     };
     Ok((data, clip))
 }
