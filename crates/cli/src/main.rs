@@ -79,6 +79,9 @@ enum Command {
         /// Print each stage's wall time to stderr.
         #[arg(long)]
         timings: bool,
+        /// A timbre folder (`photophone timbre learn`): it plays the lead line.
+        #[arg(long, conflicts_with = "out_dir")]
+        timbre: Option<PathBuf>,
         #[command(flatten)]
         music: MusicArgs,
     },
@@ -91,6 +94,9 @@ enum Command {
         /// Write the photo with its feature points drawn as red squares.
         #[arg(long)]
         overlay: Option<PathBuf>,
+        /// Also say which layers this timbre would play.
+        #[arg(long)]
+        timbre: Option<PathBuf>,
         #[command(flatten)]
         music: MusicArgs,
     },
@@ -197,6 +203,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             force,
             jobs,
             timings,
+            timbre,
             music,
         } => {
             let opts = options(&music)?;
@@ -233,10 +240,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(m) = &midi {
                 check_writable(m)?;
             }
+            let timbre = timbre.map(|t| timbre::load(&t)).transpose()?;
             let t0 = Instant::now();
             let photo = load(&photo, photophone::resolution_for(opts.style))?;
             let decode = t0.elapsed();
-            let r = photophone::render(&photo, &opts);
+            let r = match &timbre {
+                Some(t) => photophone::timbre::render_with_timbre(&photo, &opts, t),
+                None => photophone::render(&photo, &opts),
+            };
             let t1 = Instant::now();
             let wav = synth::wav::encode_wav(&r.mastered.audio);
             write(&output, &wav)?;
@@ -270,9 +281,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             photo,
             json,
             overlay,
+            timbre,
             music,
         } => {
             let opts = options(&music)?;
+            let timbre = timbre.map(|t| timbre::load(&t).map(|_| t)).transpose()?;
             if let Some(o) = &overlay {
                 check_writable(o)?;
             }
@@ -297,6 +310,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 );
             } else {
                 print_report(&report);
+            }
+            if let Some(t) = timbre {
+                timbre::say_layers(&t, &photo, &opts, json);
             }
             Ok(())
         }

@@ -71,6 +71,47 @@ fn learn_resume_resynth_and_refuse_bad_input() {
     let r = hound::WavReader::open(d.join("out.wav")).unwrap();
     assert_eq!((r.spec().sample_rate, r.duration()), (16_000, 12 * 16_000));
 
+    // The photo's lead played by the timbre: mastered as always, deterministic.
+    for out in ["a.wav", "b.wav"] {
+        let o = run_in(d, &["render", "--timbre", "t", "--seconds", "6", "-o", out]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        let lufs: f64 = err
+            .split(" LUFS")
+            .next()
+            .unwrap()
+            .rsplit(", ")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let peak: f64 = err
+            .split("peak ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((lufs + 16.0).abs() < 0.5 && peak <= -1.0, "{err}");
+    }
+    assert_eq!(
+        std::fs::read(d.join("a.wav")).unwrap(),
+        std::fs::read(d.join("b.wav")).unwrap()
+    );
+    let o = run_in(d, &["analyze", "--timbre", "t"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("plays the lead"),
+        "{}",
+        stderr(&o)
+    );
+    assert_one_line_failure(
+        &run_in(d, &["render", "--timbre", "empty-nothing", "-o", "c.wav"]),
+        "empty-nothing",
+    );
+    assert!(!d.join("c.wav").exists());
+
     // Bad clips: one line, exit ≠ 0, no timbre folder.
     write_wav(&d.join("short.wav"), 16_000, &phrase(5.0, &[220.0], false));
     write_wav(&d.join("silence.wav"), 16_000, &vec![0.0; 16_000 * 12]);
@@ -132,4 +173,52 @@ fn learn_resume_resynth_and_refuse_bad_input() {
     .unwrap();
     assert_one_line_failure(&resynth("reshaped"), "shape");
     assert!(!d.join("never.wav").exists());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_during_learning_writes_a_checkpoint_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_wav(&d.join("tune.wav"), 16_000, &phrase(12.0, &[220.0, 329.6], false));
+    let child = bin()
+        .current_dir(d)
+        .args([
+            "timbre",
+            "learn",
+            "tune.wav",
+            "--out",
+            "t",
+            "--preset",
+            "tiny",
+            "--steps",
+            "100000000",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = d.join("t/metrics.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&metrics)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+        < 5
+    {
+        assert!(started.elapsed().as_secs() < 60, "learning did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("interrupted; checkpoint written"), "{err}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("t/checkpoint/state.json")).unwrap()).unwrap();
+    let lines = std::fs::read_to_string(&metrics).unwrap().lines().count() as u64;
+    assert_eq!(
+        state["step"].as_u64().unwrap(),
+        lines,
+        "the checkpoint holds every logged step"
+    );
 }

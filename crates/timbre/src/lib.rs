@@ -11,6 +11,7 @@
 
 pub mod checkpoint;
 pub mod conditioning;
+pub mod instrument;
 pub mod loss;
 pub mod loudness;
 pub mod model;
@@ -22,4 +23,5 @@ pub mod session;
 pub mod synth;
 pub mod train;
 
+pub use instrument::Timbre;
 pub use model::{Config, Features, Model};
