@@ -3,6 +3,9 @@
 //!
 //! Usage: timbre_measure REF.wav RESYNTH.wav ONSETS.txt
 //!        timbre_measure play TIMBRE TRAIN.wav NOTES.txt SECONDS OUT.wav
+//!        timbre_measure identity TRAIN_A.wav TRAIN_B.wav RENDERS_A_DIR RENDERS_B_DIR
+//! (`identity`: measure 3 — nearest centroid on MFCC means and variances, centroids fitted on
+//! 10-s segments of the two training clips, dimensions scaled by the segments' spread.)
 //! (`play`: measures 5 and 6 — the score's notes played in the timbre with the training clip's
 //! articulation; share of voiced frames within 50 cents of the score, and render speed.)
 //! Prints one JSON object:
@@ -334,8 +337,90 @@ fn photophone_synth_wav(y: &[f32]) -> Vec<u8> {
     out
 }
 
+/// 13 MFCCs (DCT-II of the 64-band log-mel) per frame → their means and variances.
+fn mfcc_stats(x: &[f32]) -> Vec<f32> {
+    let mel = log_mel(x);
+    let coeffs: Vec<[f32; 13]> = mel
+        .iter()
+        .map(|frame| {
+            std::array::from_fn(|c| {
+                frame
+                    .iter()
+                    .enumerate()
+                    .map(|(b, v)| v * (std::f32::consts::PI * c as f32 * (b as f32 + 0.5) / 64.0).cos())
+                    .sum::<f32>()
+                    / 64.0
+            })
+        })
+        .collect();
+    let n = coeffs.len().max(1) as f32;
+    let mean: Vec<f32> = (0..13)
+        .map(|c| coeffs.iter().map(|f| f[c]).sum::<f32>() / n)
+        .collect();
+    let var: Vec<f32> = (0..13)
+        .map(|c| coeffs.iter().map(|f| (f[c] - mean[c]).powi(2)).sum::<f32>() / n)
+        .collect();
+    mean.into_iter().chain(var).collect()
+}
+
+fn identity(args: &[String]) {
+    let segments = |path: &str| -> Vec<Vec<f32>> {
+        load(path)
+            .chunks(10 * RATE as usize)
+            .filter(|c| c.len() > RATE as usize * 5)
+            .map(mfcc_stats)
+            .collect()
+    };
+    let (a, b) = (segments(&args[0]), segments(&args[1]));
+    let dims = a[0].len();
+    let centroid = |s: &[Vec<f32>]| -> Vec<f32> {
+        (0..dims)
+            .map(|d| s.iter().map(|v| v[d]).sum::<f32>() / s.len() as f32)
+            .collect()
+    };
+    let (ca, cb) = (centroid(&a), centroid(&b));
+    let all: Vec<&Vec<f32>> = a.iter().chain(&b).collect();
+    let spread: Vec<f32> = (0..dims)
+        .map(|d| {
+            let m = all.iter().map(|v| v[d]).sum::<f32>() / all.len() as f32;
+            (all.iter().map(|v| (v[d] - m).powi(2)).sum::<f32>() / all.len() as f32)
+                .sqrt()
+                .max(1e-6)
+        })
+        .collect();
+    let dist = |v: &[f32], c: &[f32]| -> f32 {
+        v.iter()
+            .zip(c)
+            .zip(&spread)
+            .map(|((x, y), s)| ((x - y) / s).powi(2))
+            .sum()
+    };
+    let mut rows = Vec::new();
+    let mut correct = 0;
+    let mut total = 0;
+    for (dir, label) in [(&args[2], "a"), (&args[3], "b")] {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("renders")
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            let v = mfcc_stats(&load(f.to_str().unwrap()));
+            let guess = if dist(&v, &ca) <= dist(&v, &cb) { "a" } else { "b" };
+            correct += usize::from(guess == label);
+            total += 1;
+            rows.push(serde_json::json!({"file": f.file_name().unwrap().to_string_lossy(), "timbre": label, "assigned": guess}));
+        }
+    }
+    let report = serde_json::json!({"accuracy": correct as f32 / total.max(1) as f32, "renders": total, "assignments": rows});
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 6 && args[1] == "identity" {
+        return identity(&args[2..]);
+    }
     if args.len() == 7 && args[1] == "play" {
         return play(&args[2..]);
     }
