@@ -127,12 +127,14 @@ fn learn(a: LearnArgs) -> Result<(), Failure> {
     let summary = session::run(opts, &stop, |e| match e {
         Event::Data(c) => {
             if c.used_seconds < 0.95 * c.seconds {
-                bar.println(format!(
-                    "training on {:.1} s of {:.1} s ({:.0} %): the rest has no confident single pitch",
-                    c.used_seconds,
-                    c.seconds,
-                    100.0 * c.used_seconds / c.seconds
-                ));
+                bar.suspend(|| {
+                    eprintln!(
+                        "training on {:.1} s of {:.1} s ({:.0} %): the rest has no confident single pitch",
+                        c.used_seconds,
+                        c.seconds,
+                        100.0 * c.used_seconds / c.seconds
+                    )
+                });
             }
         }
         Event::Step {

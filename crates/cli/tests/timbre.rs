@@ -138,6 +138,14 @@ fn learn_resume_resynth_and_refuse_bad_input() {
         assert!(!d.join("bad").exists(), "{clip} left a timbre folder");
     }
 
+    // Partly chordal: trains on the confident part and says how much.
+    let mut mixed = phrase(9.0, &[220.0, 277.2, 329.6], false);
+    mixed.extend(phrase(5.0, &[220.0, 277.2, 329.6, 415.3], true));
+    write_wav(&d.join("mixed.wav"), 16_000, &mixed);
+    let o = learn("mixed.wav", "m", &["--steps", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("training on "), "{}", stderr(&o));
+
     // Bad timbres: one line, no output.
     std::fs::create_dir_all(d.join("empty")).unwrap();
     let resynth = |timbre: &str| run_in(d, &["timbre", "resynth", timbre, "tune.wav", "-o", "never.wav"]);

@@ -244,6 +244,11 @@ mod tests {
                 "{f}: {good}/{}",
                 voiced.len()
             );
+            eprintln!(
+                "decaying {f} Hz: {} of {} frames voiced, {good} of them within 50 cents",
+                voiced.len(),
+                t.f0.len() - 16
+            );
         }
     }
 
