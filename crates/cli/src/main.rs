@@ -5,6 +5,7 @@ mod arenas;
 mod batch;
 mod generate;
 mod play;
+mod timbre;
 mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +80,9 @@ enum Command {
         /// Print each stage's wall time to stderr.
         #[arg(long)]
         timings: bool,
+        /// A timbre folder (`photophone timbre learn`): it plays the lead line.
+        #[arg(long, conflicts_with = "out_dir")]
+        timbre: Option<PathBuf>,
         #[command(flatten)]
         music: MusicArgs,
     },
@@ -91,6 +95,9 @@ enum Command {
         /// Write the photo with its feature points drawn as red squares.
         #[arg(long)]
         overlay: Option<PathBuf>,
+        /// Also say which layers this timbre would play.
+        #[arg(long)]
+        timbre: Option<PathBuf>,
         #[command(flatten)]
         music: MusicArgs,
     },
@@ -98,6 +105,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Generate raw audio from a trained WaveNet (fast generation; priming; variations).
     Generate(generate::GenerateArgs),
+    /// Learn an instrument's timbre from a clip; re-synthesise clips in it.
+    #[command(subcommand)]
+    Timbre(timbre::TimbreCommand),
     /// Serve the web page (drop a photo, hear it) and its HTTP API. Logs each request to
     /// stderr (RUST_LOG filters); SIGTERM or Ctrl-C stops it gracefully.
     Serve {
@@ -198,6 +208,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             force,
             jobs,
             timings,
+            timbre,
             music,
         } => {
             let opts = options(&music)?;
@@ -234,10 +245,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(m) = &midi {
                 check_writable(m)?;
             }
+            let timbre = timbre.map(|t| timbre::load(&t)).transpose()?;
             let t0 = Instant::now();
             let photo = load(&photo, photophone::resolution_for(opts.style))?;
             let decode = t0.elapsed();
-            let r = photophone::render(&photo, &opts);
+            let r = match &timbre {
+                Some(t) => photophone::timbre::render_with_timbre(&photo, &opts, t),
+                None => photophone::render(&photo, &opts),
+            };
             let t1 = Instant::now();
             let wav = synth::wav::encode_wav(&r.mastered.audio);
             write(&output, &wav)?;
@@ -271,9 +286,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             photo,
             json,
             overlay,
+            timbre,
             music,
         } => {
             let opts = options(&music)?;
+            let timbre = timbre.map(|t| timbre::load(&t).map(|_| t)).transpose()?;
             if let Some(o) = &overlay {
                 check_writable(o)?;
             }
@@ -299,10 +316,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 print_report(&report);
             }
+            if let Some(t) = timbre {
+                timbre::say_layers(&t, &photo, &opts, json);
+            }
             Ok(())
         }
         Command::Train(args) => train::train(args),
         Command::Generate(args) => generate::generate(args),
+        Command::Timbre(cmd) => timbre::run(cmd),
         Command::Serve {
             addr,
             jobs,

@@ -24,6 +24,11 @@ pub use analysis::{Analysis, Photo, PhotoError};
 pub use compose::{Score, Style};
 pub use synth::{Mastered, Stream};
 
+#[cfg(feature = "timbre")]
+pub mod timbre;
+#[cfg(feature = "timbre")]
+pub use photophone_timbre::Timbre;
+
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
