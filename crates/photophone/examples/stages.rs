@@ -25,7 +25,7 @@ fn main() {
     let (raw, loud) = synth::render_raw(&score, 44_100);
     let raw_t = t.elapsed();
     let t = Instant::now();
-    let m = synth::master_for_profiling(raw, loud);
+    let m = synth::master(raw, loud);
     let master_t = t.elapsed();
     println!("dry {dry_t:?} bus {bus_t:?} loudness {lufs_t:?} ({l:.1} LUFS) pipelined raw {raw_t:?} master {master_t:?} limited={}", m.limited);
 }

@@ -65,7 +65,7 @@ pub fn render_with_timbre(photo: &Photo, options: &Options, timbre: &Timbre) -> 
                 *o += gain * l;
             }
             let loudness = synth::loudness_lufs(&audio.samples, rate);
-            synth::master_for_profiling(audio, loudness)
+            synth::master(audio, loudness)
         }
         _ => synth::render(&score, rate),
     };

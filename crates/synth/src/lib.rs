@@ -11,7 +11,7 @@ mod stream;
 mod voices;
 pub mod wav;
 
-pub use master::{loudness_lufs, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
+pub use master::{loudness_lufs, master, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
 pub use stream::Stream;
 pub use voices::{build, Voices};
 
@@ -117,8 +117,4 @@ pub fn fill_for_profiling(unit: &mut dyn AudioUnit, out: &mut [f32]) {
 #[doc(hidden)]
 pub fn filter_for_profiling(unit: &mut dyn AudioUnit, io: &mut [f32]) {
     filter(unit, io)
-}
-#[doc(hidden)]
-pub fn master_for_profiling(audio: Audio, loudness: f64) -> Mastered {
-    master::master(audio, loudness)
 }
