@@ -65,9 +65,9 @@ fn score_json(py: Python<'_>, data: &[u8], style: &str, seed: u64, seconds: f64)
         .map_err(photo_error)
 }
 
-/// The WAV file `photophone render` writes.
+/// The WAV file `photophone render [--timbre T]` writes.
 #[pyfunction]
-#[pyo3(signature = (data, seconds, style, seed, rate))]
+#[pyo3(signature = (data, seconds, style, seed, rate, timbre=None))]
 fn render<'py>(
     py: Python<'py>,
     data: &[u8],
@@ -75,14 +75,21 @@ fn render<'py>(
     style: &str,
     seed: u64,
     rate: u32,
+    timbre: Option<std::path::PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let opts = options(style, seconds, seed, rate)?;
+    // A timbre that cannot be loaded is a ValueError with the CLI's line.
+    let timbre = timbre
+        .map(|dir| photophone::Timbre::load(&dir).map_err(|e| PyValueError::new_err(e.to_string())))
+        .transpose()?;
     let wav = py
         .detach(|| {
-            Ok(photophone::wav_bytes(&photophone::render(
-                &load(data, &opts)?,
-                &opts,
-            )))
+            let photo = load(data, &opts)?;
+            let rendering = match &timbre {
+                Some(t) => photophone::timbre::render_with_timbre(&photo, &opts, t),
+                None => photophone::render(&photo, &opts),
+            };
+            Ok(photophone::wav_bytes(&rendering))
         })
         .map_err(photo_error)?;
     Ok(PyBytes::new(py, &wav))

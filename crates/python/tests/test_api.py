@@ -142,3 +142,44 @@ def test_help_documents_the_api():
         assert word in doc, word
     assert "PhotoError" in photophone.analyze.__doc__
     assert photophone.__version__
+
+
+def write_phrase(path, seconds=12.0, rate=16000, freqs=(220.0, 277.2, 329.6, 246.9)):
+    """A monophonic phrase of plucked harmonic tones, two notes a second (16-bit mono WAV)."""
+    import math
+    import struct
+    import wave
+
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        t = i / rate
+        note, tn = int(t * 2.0), math.fmod(t * 2.0, 1.0) / 2.0
+        env = min(tn * 300.0, 1.0) * math.exp(-4.0 * tn)
+        f = freqs[note % len(freqs)]
+        tone = sum(math.sin(2 * math.pi * f * k * t) / k for k in range(1, 7))
+        frames += struct.pack("<h", int(max(-1.0, min(1.0, 0.3 * env * tone)) * 32767))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(frames))
+
+
+def test_render_with_a_timbre_is_the_cli_bytes(cli, tmp_path):
+    write_phrase(tmp_path / "tune.wav")
+    out = run_cli(cli, "timbre", "learn", "tune.wav", "--out", "t", "--preset", "tiny", "--steps", "4", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    photo = REAL_PHOTOS / "01-jetty-lake-clouds.jpg"
+    out = run_cli(cli, "render", photo, "--timbre", "t", "--seconds", 4, "-o", "cli.wav", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    data = photo.read_bytes()
+    wav = photophone.render(data, seconds=4, timbre=tmp_path / "t")
+    assert wav == (tmp_path / "cli.wav").read_bytes()
+    assert wav != photophone.render(data, seconds=4), "the timbre plays the lead"
+    # A folder that is not a timbre: the CLI's one line, as a ValueError.
+    (tmp_path / "not-a-timbre").mkdir()
+    cli_out = run_cli(cli, "render", photo, "--timbre", tmp_path / "not-a-timbre", "--seconds", 1, "-o", "x.wav", cwd=tmp_path)
+    assert cli_out.returncode != 0
+    with pytest.raises(ValueError) as raised:
+        photophone.render(data, seconds=1, timbre=tmp_path / "not-a-timbre")
+    assert cli_out.stderr.strip() == f"photophone: error: {raised.value}"

@@ -15,6 +15,7 @@ MongoDB into music on Apache Beam.
 """
 
 import json
+import os
 from typing import Any, Dict, NamedTuple, Optional, Union
 
 from . import _native
@@ -38,7 +39,14 @@ def _bytes(data: Photo) -> bytes:
     raise TypeError(f"a photo is bytes (a file's contents), not {type(data).__name__}")
 
 
-def render(data: Photo, seconds: float = 30.0, style: str = "ambient", seed: int = 0, rate: int = 44100) -> bytes:
+def render(
+    data: Photo,
+    seconds: float = 30.0,
+    style: str = "ambient",
+    seed: int = 0,
+    rate: int = 44100,
+    timbre: Optional[Union[str, "os.PathLike[str]"]] = None,
+) -> bytes:
     """Render a photo's music: a 16-bit stereo WAV file, as bytes.
 
     Exactly the file ``photophone render PHOTO --seconds S --style STYLE --seed N --rate R``
@@ -51,12 +59,15 @@ def render(data: Photo, seconds: float = 30.0, style: str = "ambient", seed: int
         style: ``"ambient"`` (default) or ``"classic"`` (the 2014 baseline).
         seed: variation seed; another seed gives another piece for the same photo.
         rate: sample rate in Hz, 8000..192000.
+        timbre: a timbre folder written by ``photophone timbre learn``: it plays the lead line,
+            exactly as ``photophone render --timbre T`` (the same bytes).
 
     Raises:
         PhotoError: the photo cannot be used (the message says why, in one line).
-        ValueError: an option is out of range.
+        ValueError: an option is out of range, or the timbre cannot be loaded.
     """
-    return _native.render(_bytes(data), float(seconds), style, int(seed), int(rate))
+    path = None if timbre is None else os.fspath(timbre)
+    return _native.render(_bytes(data), float(seconds), style, int(seed), int(rate), path)
 
 
 def midi(data: Photo, seconds: float = 30.0, style: str = "ambient", seed: int = 0) -> bytes:
