@@ -155,7 +155,7 @@ fn http_api(path: &Path, data: &[u8]) {
     let limits = photophone_web::Limits {
         max_upload_bytes: 1 << 20,
         concurrent_jobs: 1,
-        max_seconds: 5.0,
+        max_seconds: 1.0,
         ..Default::default()
     };
     let request = http::Request::builder()
