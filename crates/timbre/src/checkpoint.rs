@@ -6,7 +6,6 @@
 
 use crate::model::{Config, Model};
 use photophone_wavenet::train::Adam;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -58,61 +57,20 @@ fn io(path: &Path, e: impl std::fmt::Display) -> CheckpointError {
     }
 }
 
+/// The model's tensor layout as a safetensors file (wavenet's encoding: one format for both).
 fn tensors(model: &Model, data: &[f32], prefix: &str) -> Vec<u8> {
-    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = model
-        .layout
-        .iter()
-        .map(|e| {
-            let b = data[e.offset..e.offset + e.len]
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect();
-            (format!("{prefix}{}", e.name), b, e.shape.clone())
-        })
-        .collect();
-    let views: Vec<(String, TensorView)> = bytes
-        .iter()
-        .map(|(n, b, s)| {
-            (
-                n.clone(),
-                TensorView::new(Dtype::F32, s.clone(), b).expect("shape matches bytes"),
-            )
-        })
-        .collect();
-    safetensors::serialize(views, None).expect("f32 tensors serialise")
+    photophone_wavenet::checkpoint::encode_tensors(&model.layout, data, prefix)
+        .expect("f32 tensors serialise")
 }
 
 fn read_tensors(path: &Path, model: &Model, prefix: &str) -> Result<Vec<f32>, CheckpointError> {
-    let corrupt = |reason: String| CheckpointError::Corrupt {
-        path: path.display().to_string(),
-        reason,
-    };
     let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| corrupt(e.to_string()))?;
-    let mut out = vec![0f32; model.num_params()];
-    for e in &model.layout {
-        let name = format!("{prefix}{}", e.name);
-        let t = st
-            .tensor(&name)
-            .map_err(|_| corrupt(format!("tensor {name} missing")))?;
-        if t.dtype() != Dtype::F32 || t.shape() != e.shape.as_slice() {
-            return Err(corrupt(format!(
-                "tensor {name} has shape {:?}, expected {:?} f32",
-                t.shape(),
-                e.shape
-            )));
-        }
-        for (o, c) in out[e.offset..e.offset + e.len]
-            .iter_mut()
-            .zip(t.data().chunks_exact(4))
-        {
-            *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        }
-    }
-    if out.iter().any(|x| !x.is_finite()) {
-        return Err(corrupt("non-finite values".into()));
-    }
-    Ok(out)
+    photophone_wavenet::checkpoint::decode_tensors(&bytes, &model.layout, model.num_params(), prefix).map_err(
+        |reason| CheckpointError::Corrupt {
+            path: path.display().to_string(),
+            reason,
+        },
+    )
 }
 
 /// Saves model, optimiser and state into `dir/checkpoint` atomically.

@@ -96,13 +96,8 @@ fn scaled(f: &Features, i: usize) -> [f32; 2] {
     [(f.f0[i] / 440.0).log2(), (f.loudness[i] + 50.0) / 25.0]
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    pub name: String,
-    pub shape: Vec<usize>,
-    pub offset: usize,
-    pub len: usize,
-}
+/// One named tensor inside the flat parameter buffer (wavenet's, so checkpoints share a format).
+pub use photophone_wavenet::model::Entry;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {

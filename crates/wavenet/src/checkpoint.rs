@@ -7,7 +7,7 @@
 //! [`load`] falls back to.
 
 use crate::config::Config;
-use crate::model::{Layout, Model};
+use crate::model::{Entry, Layout, Model};
 use crate::train::Adam;
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
@@ -68,8 +68,13 @@ fn to_bytes(v: &[f32]) -> Vec<u8> {
 }
 
 fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>, SafeTensorError> {
-    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = layout
-        .entries
+    encode_tensors(&layout.entries, data, prefix)
+}
+
+/// The named tensors of a flat parameter buffer as a safetensors file (f32, little-endian),
+/// each name after `prefix`. Shared with the timbre crate's checkpoints.
+pub fn encode_tensors(entries: &[Entry], data: &[f32], prefix: &str) -> Result<Vec<u8>, SafeTensorError> {
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = entries
         .iter()
         .map(|e| {
             (
@@ -91,25 +96,25 @@ fn tensors_bytes(layout: &Layout, data: &[f32], prefix: &str) -> Result<Vec<u8>,
     safetensors::serialize(views, None)
 }
 
-fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, CheckpointError> {
-    let corrupt = |reason: String| CheckpointError::Corrupt {
-        path: path.display().to_string(),
-        reason,
-    };
-    let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| corrupt(e.to_string()))?;
-    let mut out = vec![0f32; layout.total];
-    for e in &layout.entries {
+/// A flat parameter buffer of `total` values back from a safetensors file: every entry present
+/// with its shape, f32, finite. `Err` is the reason, for the caller's own error type.
+pub fn decode_tensors(
+    bytes: &[u8],
+    entries: &[Entry],
+    total: usize,
+    prefix: &str,
+) -> Result<Vec<f32>, String> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
+    let mut out = vec![0f32; total];
+    for e in entries {
         let name = format!("{prefix}{}", e.name);
-        let t = st
-            .tensor(&name)
-            .map_err(|_| corrupt(format!("tensor {name} missing")))?;
+        let t = st.tensor(&name).map_err(|_| format!("tensor {name} missing"))?;
         if t.dtype() != Dtype::F32 || t.shape() != e.shape.as_slice() {
-            return Err(corrupt(format!(
+            return Err(format!(
                 "tensor {name} has shape {:?}, expected {:?} f32",
                 t.shape(),
                 e.shape
-            )));
+            ));
         }
         for (o, c) in out[e.offset..e.offset + e.len]
             .iter_mut()
@@ -119,9 +124,17 @@ fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, 
         }
     }
     if out.iter().any(|x| !x.is_finite()) {
-        return Err(corrupt("non-finite values".into()));
+        return Err("non-finite values".into());
     }
     Ok(out)
+}
+
+fn read_tensors(path: &Path, layout: &Layout, prefix: &str) -> Result<Vec<f32>, CheckpointError> {
+    let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+    decode_tensors(&bytes, &layout.entries, layout.total, prefix).map_err(|reason| CheckpointError::Corrupt {
+        path: path.display().to_string(),
+        reason,
+    })
 }
 
 /// Writes the model's weights alone (e.g. for the PyTorch reference).

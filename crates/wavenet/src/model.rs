@@ -15,7 +15,7 @@ pub use crate::backprop::{forward_backward, Conditioning, PassStats};
 pub use crate::workspace::Workspace;
 
 /// One named tensor inside the flat parameter buffer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub name: String,
     pub shape: Vec<usize>,
