@@ -1,5 +1,7 @@
 //! A checkpoint folder whose five files (config.json, state.json and the three safetensors
-//! files) are cut from the input: loading refuses or loads, never panics or allocates wildly.
+//! files) are cut from the input: loading it as a WaveNet checkpoint and as a timbre refuses
+//! or loads, never panics or allocates wildly (the two share the layout and the safetensors
+//! code, not the checks).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use photophone_wavenet::checkpoint;
@@ -19,4 +21,5 @@ fuzz_target!(|data: &[u8]| {
         rest = tail;
     }
     let _ = checkpoint::load(dir.path());
+    let _ = photophone_timbre::Timbre::load(dir.path());
 });

@@ -80,7 +80,8 @@ enum Command {
         /// Print each stage's wall time to stderr.
         #[arg(long)]
         timings: bool,
-        /// A timbre folder (`photophone timbre learn`): it plays the lead line.
+        /// A timbre folder (`photophone timbre learn`): it plays the lead line and, where the
+        /// instrument reaches low enough, the bass.
         #[arg(long, conflicts_with = "out_dir")]
         timbre: Option<PathBuf>,
         #[command(flatten)]
@@ -95,7 +96,7 @@ enum Command {
         /// Write the photo with its feature points drawn as red squares.
         #[arg(long)]
         overlay: Option<PathBuf>,
-        /// Also say which layers this timbre would play.
+        /// Also say which layers this timbre would play, and why.
         #[arg(long)]
         timbre: Option<PathBuf>,
         #[command(flatten)]
@@ -290,12 +291,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             music,
         } => {
             let opts = options(&music)?;
-            let timbre = timbre.map(|t| timbre::load(&t).map(|_| t)).transpose()?;
+            let timbre = timbre.map(|p| timbre::load(&p).map(|t| (p, t))).transpose()?;
             if let Some(o) = &overlay {
                 check_writable(o)?;
             }
             let photo = load(&photo, analysis::Resolution::Full)?;
-            let report = photophone::report(&photo, &opts);
+            let (mut report, score) = photophone::report_and_score(&photo, &opts);
+            if let Some((path, t)) = &timbre {
+                photophone::timbre::describe(&mut report, &score, t, &path.display().to_string());
+            }
             if let Some(o) = &overlay {
                 let drawn = analysis::overlay::draw_points(
                     photo.best_pixels(),
@@ -315,9 +319,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 );
             } else {
                 print_report(&report);
-            }
-            if let Some(t) = timbre {
-                timbre::say_layers(&t, &photo, &opts, json);
             }
             Ok(())
         }
@@ -413,6 +414,13 @@ fn print_report(r: &photophone::Report) {
         r.classic.feature_pixels.len()
     );
     println!("music ({:?})", r.music.style);
+    if let Some(t) = &r.music.timbre {
+        let plays = match t.plays.as_slice() {
+            [] => "nothing in this style (no melodic line)".to_string(),
+            p => format!("the {}; the other layers as usual", p.join(" and ")),
+        };
+        println!("  timbre     {} plays {plays}", t.path);
+    }
     for d in &r.music.decisions {
         println!("  {:<10} {} — because {}", d.topic, d.value, d.because);
     }

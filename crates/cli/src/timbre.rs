@@ -195,27 +195,3 @@ fn resynth(
 pub fn load(dir: &std::path::Path) -> Result<photophone::Timbre, Failure> {
     photophone::Timbre::load(dir).map_err(|e| Failure(e.to_string()))
 }
-
-/// `analyze --timbre`: which layers the timbre plays (on stderr under --json, so the JSON
-/// stays one document).
-pub fn say_layers(dir: &std::path::Path, photo: &photophone::Photo, opts: &photophone::Options, json: bool) {
-    let (_, score) = photophone::compose_photo(photo, opts);
-    let layers = photophone::timbre::timbre_layers(&score);
-    let line = if layers.is_empty() {
-        format!(
-            "timbre {}: plays nothing in this style (no melodic line)",
-            dir.display()
-        )
-    } else {
-        format!(
-            "timbre {}: plays the {}; the other layers as usual",
-            dir.display(),
-            layers.join(" and ")
-        )
-    };
-    if json {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-}

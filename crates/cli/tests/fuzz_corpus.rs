@@ -110,7 +110,7 @@ fn decode_audio(_: &Path, data: &[u8]) {
     }
 }
 
-fn load_checkpoint(_: &Path, data: &[u8]) {
+fn load_checkpoint(path: &Path, data: &[u8]) {
     const FILES: [&str; 5] = [
         "config.json",
         "state.json",
@@ -130,7 +130,14 @@ fn load_checkpoint(_: &Path, data: &[u8]) {
         std::fs::write(current.join(name), file).unwrap();
         rest = tail;
     }
-    let _ = photophone_wavenet::checkpoint::load(dir.path());
+    let wavenet = photophone_wavenet::checkpoint::load(dir.path());
+    let timbre = photophone_timbre::Timbre::load(dir.path());
+    // The seeds are real checkpoints: they must still load, or they no longer seed anything.
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("tiny") => assert!(wavenet.is_ok(), "{}", path.display()),
+        Some("tiny-timbre") => assert!(timbre.is_ok(), "{}", path.display()),
+        _ => {}
+    }
 }
 
 fn http_api(path: &Path, data: &[u8]) {

@@ -106,6 +106,23 @@ fn learn_resume_resynth_and_refuse_bad_input() {
         "{}",
         stderr(&o)
     );
+    // The JSON report names the layers and gives the timbre's reasons among the decisions.
+    let o = run_in(d, &["analyze", "--json", "--timbre", "t"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    let plays = report["music"]["timbre"]["plays"].as_array().expect("plays");
+    assert_eq!(plays[0], "lead", "{report}");
+    let topics: Vec<&str> = report["music"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["topic"].as_str())
+        .collect();
+    assert!(topics.contains(&"timbre lead"), "{topics:?}");
+    assert_eq!(
+        topics.contains(&"timbre bass"),
+        plays.len() == 2,
+        "a bass layer has its reason"
+    );
     assert_one_line_failure(
         &run_in(d, &["render", "--timbre", "empty-nothing", "-o", "c.wav"]),
         "empty-nothing",

@@ -212,6 +212,20 @@ pub struct MusicSummary {
     pub tempo_bpm: Option<f32>,
     pub layers: Vec<String>,
     pub decisions: Vec<compose::Decision>,
+    /// The layers a learnt timbre plays (`analyze --timbre`); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timbre: Option<TimbreLayers>,
+}
+
+/// Which of the arrangement's layers a learnt timbre plays (its reasons are among the
+/// decisions, topics "timbre …").
+#[derive(Clone, Debug, Serialize)]
+pub struct TimbreLayers {
+    /// The timbre folder as given.
+    pub path: String,
+    /// "lead" and, where the instrument reaches low enough, "bass" (a line of chord roots in
+    /// place of the drone); empty in the classic style.
+    pub plays: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -239,6 +253,7 @@ pub fn report_and_score(photo: &Photo, options: &Options) -> (Report, Score) {
             tempo_bpm: Some(a.tempo_bpm),
             layers: vec!["drone".into(), "pad".into(), "lead".into(), "texture".into()],
             decisions: score.decisions.clone(),
+            timbre: None,
         },
         compose::Arrangement::Classic(_) => MusicSummary {
             style: Style::Classic,
@@ -248,6 +263,7 @@ pub fn report_and_score(photo: &Photo, options: &Options) -> (Report, Score) {
             tempo_bpm: None,
             layers: vec!["sine oscillators".into()],
             decisions: score.decisions.clone(),
+            timbre: None,
         },
     };
     let report = Report {

@@ -363,6 +363,46 @@ fn mfcc_stats(x: &[f32]) -> Vec<f32> {
     mean.into_iter().chain(var).collect()
 }
 
+/// Nearest centroid over MFCC statistics (each dimension scaled by its spread over the
+/// training segments): the share of `renders` (label, statistics) assigned to their timbre.
+/// `with_level` keeps c0's mean, the recording's level — renders are mastered to −16 LUFS and
+/// the clips are not, so with it the classifier partly hears volume rather than timbre.
+fn classify(
+    a: &[Vec<f32>],
+    b: &[Vec<f32>],
+    renders: &[(&str, Vec<f32>)],
+    with_level: bool,
+) -> Vec<&'static str> {
+    let dims: Vec<usize> = (usize::from(!with_level)..a[0].len()).collect();
+    let centroid = |s: &[Vec<f32>]| -> Vec<f32> {
+        dims.iter()
+            .map(|&d| s.iter().map(|v| v[d]).sum::<f32>() / s.len() as f32)
+            .collect()
+    };
+    let (ca, cb) = (centroid(a), centroid(b));
+    let all: Vec<&Vec<f32>> = a.iter().chain(b).collect();
+    let spread: Vec<f32> = dims
+        .iter()
+        .map(|&d| {
+            let m = all.iter().map(|v| v[d]).sum::<f32>() / all.len() as f32;
+            (all.iter().map(|v| (v[d] - m).powi(2)).sum::<f32>() / all.len() as f32)
+                .sqrt()
+                .max(1e-6)
+        })
+        .collect();
+    let dist = |v: &[f32], c: &[f32]| -> f32 {
+        dims.iter()
+            .zip(c)
+            .zip(&spread)
+            .map(|((&d, y), s)| ((v[d] - y) / s).powi(2))
+            .sum()
+    };
+    renders
+        .iter()
+        .map(|(_, v)| if dist(v, &ca) <= dist(v, &cb) { "a" } else { "b" })
+        .collect()
+}
+
 fn identity(args: &[String]) {
     let segments = |path: &str| -> Vec<Vec<f32>> {
         load(path)
@@ -372,32 +412,7 @@ fn identity(args: &[String]) {
             .collect()
     };
     let (a, b) = (segments(&args[0]), segments(&args[1]));
-    let dims = a[0].len();
-    let centroid = |s: &[Vec<f32>]| -> Vec<f32> {
-        (0..dims)
-            .map(|d| s.iter().map(|v| v[d]).sum::<f32>() / s.len() as f32)
-            .collect()
-    };
-    let (ca, cb) = (centroid(&a), centroid(&b));
-    let all: Vec<&Vec<f32>> = a.iter().chain(&b).collect();
-    let spread: Vec<f32> = (0..dims)
-        .map(|d| {
-            let m = all.iter().map(|v| v[d]).sum::<f32>() / all.len() as f32;
-            (all.iter().map(|v| (v[d] - m).powi(2)).sum::<f32>() / all.len() as f32)
-                .sqrt()
-                .max(1e-6)
-        })
-        .collect();
-    let dist = |v: &[f32], c: &[f32]| -> f32 {
-        v.iter()
-            .zip(c)
-            .zip(&spread)
-            .map(|((x, y), s)| ((x - y) / s).powi(2))
-            .sum()
-    };
-    let mut rows = Vec::new();
-    let mut correct = 0;
-    let mut total = 0;
+    let mut renders = Vec::new();
     for (dir, label) in [(&args[2], "a"), (&args[3], "b")] {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .expect("renders")
@@ -405,14 +420,28 @@ fn identity(args: &[String]) {
             .collect();
         files.sort();
         for f in files {
-            let v = mfcc_stats(&load(f.to_str().unwrap()));
-            let guess = if dist(&v, &ca) <= dist(&v, &cb) { "a" } else { "b" };
-            correct += usize::from(guess == label);
-            total += 1;
-            rows.push(serde_json::json!({"file": f.file_name().unwrap().to_string_lossy(), "timbre": label, "assigned": guess}));
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            renders.push((label, name, mfcc_stats(&load(f.to_str().unwrap()))));
         }
     }
-    let report = serde_json::json!({"accuracy": correct as f32 / total.max(1) as f32, "renders": total, "assignments": rows});
+    let stats: Vec<(&str, Vec<f32>)> = renders.iter().map(|(l, _, v)| (*l, v.clone())).collect();
+    let accuracy = |guesses: &[&str]| {
+        let right = guesses.iter().zip(&stats).filter(|(g, (l, _))| *g == l).count();
+        right as f32 / stats.len().max(1) as f32
+    };
+    let guesses = classify(&a, &b, &stats, false);
+    let with_level = classify(&a, &b, &stats, true);
+    let rows: Vec<_> = renders
+        .iter()
+        .zip(&guesses)
+        .map(|((label, file, _), g)| serde_json::json!({"file": file, "timbre": label, "assigned": g}))
+        .collect();
+    let report = serde_json::json!({
+        "accuracy": accuracy(&guesses),
+        "accuracy_with_level": accuracy(&with_level),
+        "renders": stats.len(),
+        "assignments": rows,
+    });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }
 

@@ -90,14 +90,19 @@ pub fn articulation(c: &Conditioning, rate: u32, hop: usize) -> Articulation {
         (vec![], vec![], vec![], vec![], vec![]);
     for &(s, e) in &notes {
         let first = s..(s + (0.3 * fps) as usize).min(e);
-        let peak = first
-            .clone()
-            .max_by(|&a, &b| loud[a].total_cmp(&loud[b]))
-            .unwrap_or(s);
+        let top = first.clone().map(|i| loud[i]).fold(f32::MIN, f32::max);
+        // The attack ends at the first frame within 1 dB of the note's peak: on a held note
+        // the exact loudest frame can fall anywhere on the plateau.
+        let peak = first.clone().find(|&i| loud[i] >= top - 1.0).unwrap_or(s);
         attacks.push((peak - s) as f32 / fps);
-        peaks.push(loud[peak]);
-        // Least-squares slope of loudness from the peak to the end of the note.
-        let tail: Vec<(f32, f32)> = (peak..e).map(|i| ((i - peak) as f32 / fps, loud[i])).collect();
+        peaks.push(top);
+        // Least-squares slope of loudness from the peak over the note's first 70 %: the last
+        // part holds the release into the next note or rest, which a sustained instrument
+        // (a flute) has too, so it says nothing about how the note decays while held.
+        let held_end = peak + (e - peak) * 7 / 10;
+        let tail: Vec<(f32, f32)> = (peak..held_end)
+            .map(|i| ((i - peak) as f32 / fps, loud[i]))
+            .collect();
         if tail.len() as f32 >= 0.1 * fps {
             let n = tail.len() as f32;
             let (mx, my) = (
@@ -293,5 +298,31 @@ mod tests {
         assert!((-26.0..-14.0).contains(&a.decay_db_per_s), "{a:?}");
         assert!((15.0..28.0).contains(&a.vibrato_cents), "{a:?}");
         assert!((5.0..7.0).contains(&a.vibrato_hz), "{a:?}");
+    }
+
+    #[test]
+    fn a_held_note_that_fades_at_its_end_does_not_count_as_decaying() {
+        // A flute-like clip: 0.9-s notes held level, each fading out over its last 0.2 s.
+        let rate = 16_000;
+        let mut x = Vec::new();
+        for n in 0..12 {
+            let f = [440.0, 554.4, 659.3][n % 3];
+            for t in 0..rate {
+                let time = t as f32 / rate as f32;
+                let env = if time < 0.03 {
+                    time / 0.03
+                } else if time < 0.7 {
+                    1.0
+                } else {
+                    ((0.9 - time) / 0.2).max(0.0)
+                };
+                let phase = std::f32::consts::TAU * f * time;
+                x.push(0.3 * env * (phase.sin() + 0.2 * (2.0 * phase).sin()));
+            }
+        }
+        let c = crate::conditioning::analyse(&x, rate as u32, 64);
+        let a = articulation(&c, rate as u32, 64);
+        assert!(a.decay_db_per_s > -3.0, "{a:?}");
+        assert!(a.attack_s < 0.1, "{a:?}");
     }
 }
