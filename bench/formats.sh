@@ -28,7 +28,7 @@ for f in baseline.jpg progressive.jpg photo.png photo.webp; do
   walls=(); decodes=()
   for i in $(seq "$runs"); do
     start=$(date +%s%N)
-    stages=$(target/release/photophone render "$out/$f" -o "$out/x.wav" --timings 2>&1 | head -1)
+    stages=$(target/release/photophone render "$out/$f" -o "$out/x.wav" --timings 2>&1 | sed -n 1p)  # sed reads all: head would SIGPIPE the render under pipefail
     end=$(date +%s%N)
     walls+=($(( (end - start) / 1000000 )))
     decodes+=($(echo "$stages" | sed -E 's/^decode ([0-9.]+) ms.*/\1/'))

@@ -7,6 +7,7 @@
 //! - [`wav`]: 16-bit WAV encoding and atomic file writing.
 
 mod master;
+mod reverb;
 mod stream;
 mod voices;
 pub mod wav;
@@ -69,18 +70,37 @@ pub(crate) fn filter(unit: &mut dyn AudioUnit, io: &mut [f32]) {
 }
 
 /// Renders the score with its edge fades but before loudness normalisation, and measures
-/// its integrated loudness on the way. Dry voices run on this thread, the bus (reverb), the
-/// fades and the loudness meter on a second thread, chunk by chunk; the samples are identical
-/// to rendering both halves serially, as [`Stream`] does.
+/// its integrated loudness on the way. The dry parts (ambient: bed, pad, lead) run on threads
+/// of their own as a pipeline, chunk by chunk: the first renders its part, each next one adds
+/// its part to the chunk, and a last thread runs the bus (reverb), the fades and the loudness
+/// meter. The sums are taken in the same order as in the one-graph [`Voices::dry`], so the
+/// samples are identical to rendering it serially, as [`Stream`] does.
 pub fn render_raw(score: &Score, sample_rate: u32) -> (Audio, f64) {
     let frames = (score.seconds * sample_rate as f64).round() as usize;
-    let Voices { mut dry, mut bus } = build(score, sample_rate as f64);
-    let (to_bus, from_dry) = mpsc::sync_channel::<Vec<f32>>(4);
-    let (samples, loudness) = std::thread::scope(|scope| {
+    let voices::Parts { dry, mut bus } = voices::build_parts(score, sample_rate as f64);
+    let mut dry = dry.into_iter();
+    let mut first = dry.next().expect("at least one dry part");
+    std::thread::scope(|scope| {
+        let (to_next, mut from_prev) = mpsc::sync_channel::<Vec<f32>>(4);
+        for mut part in dry {
+            let (to, from) = mpsc::sync_channel::<Vec<f32>>(4);
+            let input = std::mem::replace(&mut from_prev, from);
+            scope.spawn(move || {
+                let mut own = Vec::new();
+                for mut chunk in input {
+                    own.resize(chunk.len(), 0.0);
+                    fill(part.as_mut(), &mut own);
+                    chunk.iter_mut().zip(&own).for_each(|(sum, x)| *sum += x);
+                    if to.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         let bus_thread = scope.spawn(move || {
             let mut out = Vec::with_capacity(frames * 2);
             let mut meter = master::Meter::new(sample_rate);
-            for mut chunk in from_dry {
+            for mut chunk in from_prev {
                 filter(bus.as_mut(), &mut chunk);
                 master::apply_edge_fades(&mut chunk, out.len() / 2, frames, sample_rate);
                 meter.add(&chunk);
@@ -92,16 +112,16 @@ pub fn render_raw(score: &Score, sample_rate: u32) -> (Audio, f64) {
         while done < frames {
             let n = CHUNK.min(frames - done);
             let mut chunk = vec![0f32; n * 2];
-            fill(dry.as_mut(), &mut chunk);
-            if to_bus.send(chunk).is_err() {
+            fill(first.as_mut(), &mut chunk);
+            if to_next.send(chunk).is_err() {
                 break;
             }
             done += n;
         }
-        drop(to_bus);
-        bus_thread.join().expect("bus thread")
-    });
-    (Audio { sample_rate, samples }, loudness)
+        drop(to_next);
+        let (samples, loudness) = bus_thread.join().expect("bus thread");
+        (Audio { sample_rate, samples }, loudness)
+    })
 }
 
 /// Renders and masters the whole score.

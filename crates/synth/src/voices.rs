@@ -3,6 +3,7 @@
 //! the offline renderer can run the two halves on two cores.
 //!
 //! Ambient graph:  (bed + pad >> low-pass + lead >> low-pass) >> [bus: dry & reverb >> DC block]
+//! (the three dry parts can also be rendered apart and summed in that order).
 
 // fundsp's graph notation reads like its documentation: `osc * gain >> filter` relies on
 // `*` binding tighter than `>>`, as intended.
@@ -22,13 +23,32 @@ pub struct Voices {
 
 /// Builds the graph for a score at a sample rate.
 pub fn build(score: &Score, sample_rate: f64) -> Voices {
-    let (mut dry, mut bus): (Box<dyn AudioUnit>, Box<dyn AudioUnit>) = match &score.arrangement {
+    let Parts { dry, bus } = build_parts(score, sample_rate);
+    // The parts summed left to right, as `render_raw` sums them on its threads.
+    let mut parts = dry.into_iter();
+    let mut sum = parts.next().expect("at least one dry part");
+    for part in parts {
+        sum = Box::new(unit::<U0, U2>(sum) + unit::<U0, U2>(part));
+    }
+    Voices { dry: sum, bus }
+}
+
+/// The dry voices as independent parts whose sum, left to right, is [`Voices::dry`], so the
+/// offline renderer can compute them on separate threads.
+pub(crate) struct Parts {
+    pub dry: Vec<Box<dyn AudioUnit>>,
+    pub bus: Box<dyn AudioUnit>,
+}
+
+pub(crate) fn build_parts(score: &Score, sample_rate: f64) -> Parts {
+    let (mut dry, mut bus): (Vec<Box<dyn AudioUnit>>, Box<dyn AudioUnit>) = match &score.arrangement {
         Arrangement::Ambient(a) => {
             let wet = a.reverb_wet;
             (
-                ambient_graph(a, score.seconds, score.seed, sample_rate),
+                ambient_parts(a, score.seconds, score.seed, sample_rate),
                 Box::new(
-                    (multipass::<U2>() & wet * reverb_stereo(a.reverb_room_m, a.reverb_time_s, 0.6))
+                    (multipass::<U2>()
+                        & wet * crate::reverb::reverb_stereo(a.reverb_room_m, a.reverb_time_s, 0.6))
                         >> (dcblock_hz(12.0) | dcblock_hz(12.0)),
                 ),
             )
@@ -36,14 +56,16 @@ pub fn build(score: &Score, sample_rate: f64) -> Voices {
         Arrangement::Classic(c) => {
             let mut seq = sequencer(sample_rate);
             classic_events(&mut seq, c, score.seconds);
-            (Box::new(seq), Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)))
+            (vec![Box::new(seq)], Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)))
         }
     };
-    dry.set_sample_rate(sample_rate);
-    dry.allocate();
+    for part in &mut dry {
+        part.set_sample_rate(sample_rate);
+        part.allocate();
+    }
     bus.set_sample_rate(sample_rate);
     bus.allocate();
-    Voices { dry, bus }
+    Parts { dry, bus }
 }
 
 fn sequencer(sample_rate: f64) -> Sequencer {
@@ -67,8 +89,10 @@ fn stereo_lowpass(cutoff: f32, q: f32) -> An<impl AudioNode<Inputs = U2, Outputs
 
 /// Four layers, each a sequencer of events; filters that are the same for every note of a
 /// layer sit once on the layer (a linear filter of a sum is the sum of the filtered notes),
-/// which keeps a 30-second render inside its time budget.
-fn ambient_graph(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Box<dyn AudioUnit> {
+/// which keeps a 30-second render inside its time budget. Returned as three parts to be
+/// summed in order: bed, pad, lead. (A sequencer does not pass fundsp's pseudorandom phase
+/// hashes on to its events, so grouping the layers differently changes no sample.)
+fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<Box<dyn AudioUnit>> {
     let whole_fade = (seconds * 0.15).min(4.0);
 
     // Bed: drone (root and fifth, two detuned saws each, slow swell) and the noise texture.
@@ -137,11 +161,11 @@ fn ambient_graph(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Box<
         push(&mut lead, note.start, end, 0.006, 0.5, unit);
     }
 
-    Box::new(
-        unit::<U0, U2>(Box::new(bed))
-            + (unit::<U0, U2>(Box::new(pad)) >> stereo_lowpass(a.pad_cutoff_hz, 0.7))
-            + (unit::<U0, U2>(Box::new(lead)) >> stereo_lowpass(a.lead_cutoff_hz, 0.8)),
-    )
+    vec![
+        Box::new(bed),
+        Box::new(unit::<U0, U2>(Box::new(pad)) >> stereo_lowpass(a.pad_cutoff_hz, 0.7)),
+        Box::new(unit::<U0, U2>(Box::new(lead)) >> stereo_lowpass(a.lead_cutoff_hz, 0.8)),
+    ]
 }
 
 fn classic_events(seq: &mut Sequencer, c: &Classic, seconds: f64) {
