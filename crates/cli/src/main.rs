@@ -7,6 +7,7 @@ mod generate;
 mod play;
 mod timbre;
 mod train;
+mod training;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use photophone::{analysis, compose, synth, Options, Photo, Style};

@@ -2,12 +2,9 @@
 //! instrument's timbre from a clip, and play a clip's own pitch and loudness through it.
 
 use crate::Failure;
-use indicatif::{ProgressBar, ProgressStyle};
 use photophone_timbre::session::{self, Event, Options};
 use photophone_timbre::{checkpoint, conditioning, render, synth::Synth, Config};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Subcommand)]
@@ -81,35 +78,10 @@ pub fn run(cmd: TimbreCommand) -> Result<(), Failure> {
 }
 
 fn learn(a: LearnArgs) -> Result<(), Failure> {
-    if a.batch == 0 || a.batch > 256 {
-        return Err(Failure(format!("--batch must be in 1..=256, got {}", a.batch)));
-    }
-    if !a.lr.is_finite() || a.lr <= 0.0 || a.lr > 1.0 {
-        return Err(Failure(format!("--lr must be in (0, 1], got {}", a.lr)));
-    }
-    if a.minutes.is_some_and(|m| !m.is_finite() || m <= 0.0) {
-        return Err(Failure("--minutes must be positive".into()));
-    }
+    let steps = crate::training::check_options(a.batch, 256, a.lr, a.steps, a.minutes, DEFAULT_STEPS)?;
     let config = preset(&a.preset)?;
-    let steps = match (a.steps, a.minutes) {
-        (None, None) => Some(DEFAULT_STEPS),
-        (s, _) => s,
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // SIGINT: finish the current step, write a checkpoint, exit cleanly.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
-    let bar = ProgressBar::new(steps.unwrap_or(0));
-    bar.set_style(
-        ProgressStyle::with_template(if steps.is_some() {
-            "{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}"
-        } else {
-            "{spinner} {pos} steps  {per_sec}  {elapsed}  {msg}"
-        })
-        .expect("valid template"),
-    );
+    let stop = crate::training::stop_on_ctrl_c();
+    let bar = crate::training::progress_bar(steps);
     let window = (WINDOW_SECONDS * config.sample_rate as f64) as usize;
     let opts = Options {
         data: a.data,
@@ -139,14 +111,12 @@ fn learn(a: LearnArgs) -> Result<(), Failure> {
         }
         Event::Step {
             metrics, first_step, ..
-        } => {
-            if bar.position() == 0 {
-                bar.set_position(first_step);
-                bar.reset_eta();
-            }
-            bar.set_position(metrics.step);
-            bar.set_message(format!("loss {:.3}", metrics.loss));
-        }
+        } => crate::training::advance(
+            &bar,
+            first_step,
+            metrics.step,
+            format!("loss {:.3}", metrics.loss),
+        ),
     })
     .map_err(|e| Failure(e.to_string()));
     bar.finish_and_clear();

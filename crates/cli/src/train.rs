@@ -2,12 +2,9 @@
 //! resumable checkpoints.
 
 use crate::Failure;
-use indicatif::{ProgressBar, ProgressStyle};
 use photophone_wavenet::session::{self, Options};
 use photophone_wavenet::Config;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -60,15 +57,7 @@ pub enum Condition {
 }
 
 pub fn train(a: TrainArgs) -> Result<(), Failure> {
-    if a.batch == 0 || a.batch > 4096 {
-        return Err(Failure(format!("--batch must be in 1..=4096, got {}", a.batch)));
-    }
-    if !a.lr.is_finite() || a.lr <= 0.0 || a.lr > 1.0 {
-        return Err(Failure(format!("--lr must be in (0, 1], got {}", a.lr)));
-    }
-    if a.minutes.is_some_and(|m| !m.is_finite() || m <= 0.0) {
-        return Err(Failure("--minutes must be positive".into()));
-    }
+    let steps = crate::training::check_options(a.batch, 4096, a.lr, a.steps, a.minutes, 1000)?;
     let config = match &a.config {
         Some(path) => {
             let text = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
@@ -97,25 +86,8 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
             config.local_condition_dropout = p;
         }
     }
-    let steps = match (a.steps, a.minutes) {
-        (None, None) => Some(1000),
-        (s, _) => s,
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // SIGINT: finish the current step, write a checkpoint, exit cleanly.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
-    let bar = ProgressBar::new(steps.unwrap_or(0));
-    bar.set_style(
-        ProgressStyle::with_template(if steps.is_some() {
-            "{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}"
-        } else {
-            "{spinner} {pos} steps  {per_sec}  {elapsed}  {msg}"
-        })
-        .expect("valid template"),
-    );
+    let stop = crate::training::stop_on_ctrl_c();
+    let bar = crate::training::progress_bar(steps);
     let opts = Options {
         data: a.data,
         out: a.out.clone(),
@@ -130,17 +102,13 @@ pub fn train(a: TrainArgs) -> Result<(), Failure> {
         checkpoint_every: Duration::from_secs(60),
     };
     let summary = session::run(opts, &stop, |p| {
-        if bar.position() == 0 {
-            bar.set_position(p.first_step);
-            bar.reset_eta();
-        }
-        bar.set_position(p.metrics.step);
-        bar.set_message(format!(
+        let message = format!(
             "loss {:.3}  {:.2} bits/sample  accuracy {:.1}%",
             p.metrics.loss,
             p.metrics.bits_per_sample,
             p.metrics.accuracy * 100.0
-        ));
+        );
+        crate::training::advance(&bar, p.first_step, p.metrics.step, message);
     })
     .map_err(|e| Failure(e.to_string()));
     bar.finish_and_clear();

@@ -59,8 +59,9 @@ def render(
         style: ``"ambient"`` (default) or ``"classic"`` (the 2014 baseline).
         seed: variation seed; another seed gives another piece for the same photo.
         rate: sample rate in Hz, 8000..192000.
-        timbre: a timbre folder written by ``photophone timbre learn``: it plays the lead line,
-            exactly as ``photophone render --timbre T`` (the same bytes).
+        timbre: a timbre folder written by ``photophone timbre learn``: it plays the lead line
+            (and the bass where the instrument reaches low enough), exactly as
+            ``photophone render --timbre T`` (the same bytes).
 
     Raises:
         PhotoError: the photo cannot be used (the message says why, in one line).
