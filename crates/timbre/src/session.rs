@@ -7,11 +7,11 @@ use crate::checkpoint::{self, ClipSummary, TrainState};
 use crate::conditioning::analyse;
 use crate::model::{Config, Model};
 use crate::train::{Data, StepMetrics, Trainer};
+use photophone_wavenet::steps::{self, Limits, Steps};
 use photophone_wavenet::{audio, train::Adam};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// Shortest clip (in total) a timbre is learnt from.
 pub const MIN_SECONDS: f64 = 10.0;
@@ -172,7 +172,7 @@ pub fn run(
     let window = resumed.as_ref().map_or(opts.window, |l| l.state.window);
     let (data, clip) = prepare(&opts.data, window, &config)?;
     on_event(Event::Data(&clip));
-    let (model, adam, mut state) = match resumed {
+    let (model, adam, state) = match resumed {
         Some(l) => (l.model, l.adam, l.state),
         None => {
             let model = Model::new(config, opts.seed);
@@ -205,7 +205,7 @@ pub fn run(
         .append(true)
         .open(&metrics_path)
         .map_err(io_err)?;
-    let mut trainer = Trainer::new(
+    let trainer = Trainer::new(
         model,
         adam,
         state.rng,
@@ -214,49 +214,65 @@ pub fn run(
         state.batch,
     );
     let first_step = trainer.step;
-    let started = Instant::now();
-    let mut last_checkpoint = Instant::now();
-    let mut last = None;
-    let deadline = opts.minutes.map(|m| Duration::from_secs_f64(m * 60.0));
-    let mut save = |t: &Trainer, last: Option<StepMetrics>| {
-        state.step = t.step;
-        state.rng = t.rng;
-        state.last_loss = last.map(|m| m.loss);
-        checkpoint::save(&opts.out, &t.model, &t.adam, &state)
+    let limits = Limits {
+        steps: opts.steps,
+        minutes: opts.minutes,
+        checkpoint_every: opts.checkpoint_every,
     };
-    let mut interrupted = false;
-    loop {
-        if opts.steps.is_some_and(|s| trainer.step >= s) || deadline.is_some_and(|d| started.elapsed() >= d) {
-            break;
-        }
-        if stop.load(Ordering::Relaxed) {
-            interrupted = true;
-            break;
-        }
-        let m = trainer
-            .step(&data)
-            .map_err(|e| SessionError::Diverged(e, out_display.clone()))?;
-        let line = serde_json::json!({
-            "step": m.step, "loss": m.loss, "grad_norm": m.grad_norm,
-            "seconds": started.elapsed().as_secs_f64(),
-        });
-        writeln!(metrics, "{line}").map_err(io_err)?;
-        last = Some(m);
+    let mut run = Run {
+        trainer,
+        data: &data,
+        out: &opts.out,
+        state,
+    };
+    let outcome = steps::run(&mut run, &limits, stop, &mut metrics, io_err, |m, elapsed| {
         on_event(Event::Step {
-            metrics: &m,
+            metrics: m,
             first_step,
-            elapsed: started.elapsed(),
-        });
-        if last_checkpoint.elapsed() >= opts.checkpoint_every {
-            save(&trainer, last)?;
-            last_checkpoint = Instant::now();
-        }
-    }
-    save(&trainer, last)?;
+            elapsed,
+        })
+    })?;
     Ok(Summary {
-        steps: trainer.step,
-        last,
-        interrupted,
+        steps: run.trainer.step,
+        last: outcome.last,
+        interrupted: outcome.interrupted,
         clip,
     })
+}
+
+/// A timbre in training, for the loop in [`steps`].
+struct Run<'a> {
+    trainer: Trainer,
+    data: &'a Data,
+    out: &'a Path,
+    state: TrainState,
+}
+
+impl Steps for Run<'_> {
+    type Metrics = StepMetrics;
+    type Error = SessionError;
+
+    fn done(&self) -> u64 {
+        self.trainer.step
+    }
+
+    fn step(&mut self) -> Result<StepMetrics, SessionError> {
+        self.trainer
+            .step(self.data)
+            .map_err(|e| SessionError::Diverged(e, self.out.display().to_string()))
+    }
+
+    fn line(&self, m: &StepMetrics, seconds: f64) -> serde_json::Value {
+        serde_json::json!({
+            "step": m.step, "loss": m.loss, "grad_norm": m.grad_norm, "seconds": seconds,
+        })
+    }
+
+    fn checkpoint(&mut self, last: Option<&StepMetrics>) -> Result<(), SessionError> {
+        let t = &self.trainer;
+        self.state.step = t.step;
+        self.state.rng = t.rng;
+        self.state.last_loss = last.map(|m| m.loss);
+        Ok(checkpoint::save(self.out, &t.model, &t.adam, &self.state)?)
+    }
 }

@@ -24,6 +24,7 @@ pub mod model;
 pub mod mulaw;
 mod rows;
 pub mod session;
+pub mod steps;
 pub mod train;
 pub mod workspace;
 

@@ -2,12 +2,12 @@
 //! a step count or a time limit, checkpoint periodically and on request, log metrics.
 
 use crate::checkpoint::{self, TrainState};
+use crate::steps::{self, Limits, Steps};
 use crate::train::{Adam, Dataset, StepMetrics, TrainError, Trainer};
 use crate::{audio, mulaw, Config, LocalCondition, Model};
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 pub struct Options {
     pub data: PathBuf,
@@ -151,60 +151,86 @@ pub fn run(
     );
     trainer.decay_steps = state.decay_steps;
     let first_step = trainer.step;
-    let started = Instant::now();
-    let mut last_checkpoint = Instant::now();
-    let mut last = None;
-    let deadline = opts.minutes.map(|m| Duration::from_secs_f64(m * 60.0));
-    let save = |t: &Trainer, last: Option<StepMetrics>| {
+    let limits = Limits {
+        steps: opts.steps,
+        minutes: opts.minutes,
+        checkpoint_every: opts.checkpoint_every,
+    };
+    let mut run = Run {
+        trainer,
+        data: &data,
+        out: &opts.out,
+        seed: state.seed,
+    };
+    let write_error = |e| SessionError::Io {
+        path: metrics_path.display().to_string(),
+        source: e,
+    };
+    let outcome = steps::run(
+        &mut run,
+        &limits,
+        stop,
+        &mut metrics_file,
+        write_error,
+        |m, elapsed| {
+            on_step(Progress {
+                metrics: m,
+                first_step,
+                target_steps: opts.steps,
+                elapsed,
+            })
+        },
+    )?;
+    Ok(Summary {
+        steps: run.trainer.step,
+        last: outcome.last,
+        interrupted: outcome.interrupted,
+    })
+}
+
+/// A WaveNet in training, for the loop in [`steps`].
+struct Run<'a> {
+    trainer: Trainer,
+    data: &'a Dataset,
+    out: &'a Path,
+    seed: u64,
+}
+
+impl Steps for Run<'_> {
+    type Metrics = StepMetrics;
+    type Error = SessionError;
+
+    fn done(&self) -> u64 {
+        self.trainer.step
+    }
+
+    fn step(&mut self) -> Result<StepMetrics, SessionError> {
+        self.trainer
+            .step(self.data)
+            .map_err(|e| SessionError::Diverged(e, self.out.display().to_string()))
+    }
+
+    fn line(&self, m: &StepMetrics, seconds: f64) -> serde_json::Value {
+        let mut line = serde_json::json!({
+            "step": m.step, "loss": m.loss, "bits_per_sample": m.bits_per_sample,
+            "accuracy": m.accuracy, "grad_norm": m.grad_norm, "seconds": seconds,
+        });
+        if self.trainer.model.config.local_condition_dropout > 0.0 {
+            line["dropped_conditioning"] = m.dropped_conditioning.into();
+        }
+        line
+    }
+
+    fn checkpoint(&mut self, last: Option<&StepMetrics>) -> Result<(), SessionError> {
+        let t = &self.trainer;
         let state = TrainState {
             step: t.step,
             rng: t.rng,
             learning_rate: t.lr,
-            seed: state.seed,
+            seed: self.seed,
             last_loss: last.map(|m| m.loss),
             decay_steps: t.decay_steps,
         };
-        checkpoint::save(&opts.out, &t.model, &t.adam, &state)
-    };
-    let mut interrupted = false;
-    loop {
-        if opts.steps.is_some_and(|s| trainer.step >= s) || deadline.is_some_and(|d| started.elapsed() >= d) {
-            break;
-        }
-        if stop.load(Ordering::Relaxed) {
-            interrupted = true;
-            break;
-        }
-        let m = trainer
-            .step(&data)
-            .map_err(|e| SessionError::Diverged(e, out_display.clone()))?;
-        let mut line = serde_json::json!({
-            "step": m.step, "loss": m.loss, "bits_per_sample": m.bits_per_sample,
-            "accuracy": m.accuracy, "grad_norm": m.grad_norm, "seconds": started.elapsed().as_secs_f64(),
-        });
-        if trainer.model.config.local_condition_dropout > 0.0 {
-            line["dropped_conditioning"] = m.dropped_conditioning.into();
-        }
-        writeln!(metrics_file, "{line}").map_err(|e| SessionError::Io {
-            path: metrics_path.display().to_string(),
-            source: e,
-        })?;
-        last = Some(m);
-        on_step(Progress {
-            metrics: &m,
-            first_step,
-            target_steps: opts.steps,
-            elapsed: started.elapsed(),
-        });
-        if last_checkpoint.elapsed() >= opts.checkpoint_every {
-            save(&trainer, last)?;
-            last_checkpoint = Instant::now();
-        }
+        Ok(checkpoint::save(self.out, &t.model, &t.adam, &state)?)
     }
-    save(&trainer, last)?;
-    Ok(Summary {
-        steps: trainer.step,
-        last,
-        interrupted,
-    })
 }
