@@ -7,7 +7,7 @@
 use crate::model::{Config, Model};
 use photophone_wavenet::train::Adam;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const CURRENT: &str = "checkpoint";
 const PREVIOUS: &str = "checkpoint.old";
@@ -75,50 +75,26 @@ fn read_tensors(path: &Path, model: &Model, prefix: &str) -> Result<Vec<f32>, Ch
 
 /// Saves model, optimiser and state into `dir/checkpoint` atomically.
 pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Result<(), CheckpointError> {
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".checkpoint-")
-        .tempdir_in(dir)
-        .map_err(|e| io(dir, e))?;
-    let write = |name: &str, bytes: &[u8]| -> Result<(), CheckpointError> {
-        let p = tmp.path().join(name);
-        std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
-        std::fs::File::open(&p)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io(&p, e))
-    };
-    write("model.safetensors", &tensors(model, &model.params, ""))?;
-    let mut moments = tensors(model, &adam.m, "m.");
-    write("optimizer.safetensors", &moments)?;
-    moments = tensors(model, &adam.v, "v.");
-    write("optimizer_v.safetensors", &moments)?;
-    write(
-        "config.json",
-        serde_json::to_string_pretty(&model.config)
-            .expect("json")
-            .as_bytes(),
-    )?;
+    let model_bytes = tensors(model, &model.params, "");
+    let m = tensors(model, &adam.m, "m.");
+    let v = tensors(model, &adam.v, "v.");
+    let config = serde_json::to_string_pretty(&model.config).expect("json");
     let state = TrainState {
         adam_t: adam.t,
         ..state.clone()
     };
-    write(
-        "state.json",
-        serde_json::to_string_pretty(&state).expect("json").as_bytes(),
-    )?;
-    let tmp_path: PathBuf = tmp.keep();
-    let (current, previous) = (dir.join(CURRENT), dir.join(PREVIOUS));
-    if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, e))?;
-    }
-    if current.exists() {
-        std::fs::rename(&current, &previous).map_err(|e| io(&current, e))?;
-    }
-    std::fs::rename(&tmp_path, &current).map_err(|e| io(&current, e))?;
-    if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, e))?;
-    }
-    Ok(())
+    let state = serde_json::to_string_pretty(&state).expect("json");
+    photophone_wavenet::checkpoint::write_atomically(
+        dir,
+        &[
+            ("model.safetensors", &model_bytes),
+            ("optimizer.safetensors", &m),
+            ("optimizer_v.safetensors", &v),
+            ("config.json", config.as_bytes()),
+            ("state.json", state.as_bytes()),
+        ],
+    )
+    .map_err(|(path, e)| io(&path, e))
 }
 
 pub struct Loaded {

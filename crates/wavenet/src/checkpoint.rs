@@ -150,54 +150,63 @@ pub fn read_weights(path: &Path, model: &mut Model) -> Result<(), CheckpointErro
 
 /// Saves a complete checkpoint into `dir` atomically.
 pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Result<(), CheckpointError> {
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let model_bytes = tensors_bytes(&model.layout, &model.params, "").map_err(|e| encode_error(dir, e))?;
+    // Second file for v keeps each file a plain name → tensor map of the layout.
+    let m = tensors_bytes(&model.layout, &adam.m, "m.").map_err(|e| encode_error(dir, e))?;
+    let v = tensors_bytes(&model.layout, &adam.v, "v.").map_err(|e| encode_error(dir, e))?;
+    let config = serde_json::to_string_pretty(&model.config).expect("config serialises");
+    let mut s = serde_json::to_value(state).expect("state serialises");
+    s["adam"] = serde_json::json!({ "t": adam.t });
+    let state = serde_json::to_string_pretty(&s).expect("json");
+    write_atomically(
+        dir,
+        &[
+            ("model.safetensors", &model_bytes),
+            ("optimizer.safetensors", &m),
+            ("optimizer_v.safetensors", &v),
+            ("config.json", config.as_bytes()),
+            ("state.json", state.as_bytes()),
+        ],
+    )
+    .map_err(|(path, e)| io(&path, e))
+}
+
+/// Writes `files` as `dir/checkpoint` atomically: into a temporary folder beside it, each file
+/// synced, then swapped in with renames (the old one kept as `checkpoint.old` until the new one
+/// is in place), so a process killed at any moment leaves a complete checkpoint. Timbres are
+/// written the same way. An error names the path it happened on.
+pub fn write_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
     let tmp = tempfile::Builder::new()
         .prefix(".checkpoint-")
         .tempdir_in(dir)
-        .map_err(|e| io(dir, e))?;
-    let write = |name: &str, bytes: &[u8]| -> Result<(), CheckpointError> {
+        .map_err(at(dir))?;
+    for (name, bytes) in files {
         let p = tmp.path().join(name);
-        std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+        std::fs::write(&p, bytes).map_err(at(&p))?;
         std::fs::File::open(&p)
             .and_then(|f| f.sync_all())
-            .map_err(|e| io(&p, e))
-    };
-    write(
-        "model.safetensors",
-        &tensors_bytes(&model.layout, &model.params, "").map_err(|e| encode_error(dir, e))?,
-    )?;
-    let mut moments = tensors_bytes(&model.layout, &adam.m, "m.").map_err(|e| encode_error(dir, e))?;
-    // Second file for v keeps each file a plain name → tensor map of the layout.
-    write("optimizer.safetensors", &moments)?;
-    moments = tensors_bytes(&model.layout, &adam.v, "v.").map_err(|e| encode_error(dir, e))?;
-    write("optimizer_v.safetensors", &moments)?;
-    write(
-        "config.json",
-        serde_json::to_string_pretty(&model.config)
-            .expect("config serialises")
-            .as_bytes(),
-    )?;
-    let adam_state = serde_json::json!({ "t": adam.t });
-    let mut s = serde_json::to_value(state).expect("state serialises");
-    s["adam"] = adam_state;
-    write(
-        "state.json",
-        serde_json::to_string_pretty(&s).expect("json").as_bytes(),
-    )?;
+            .map_err(at(&p))?;
+    }
     let tmp_path: PathBuf = tmp.keep();
     let current = dir.join(CURRENT);
     let previous = dir.join(PREVIOUS);
     if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, e))?;
+        std::fs::remove_dir_all(&previous).map_err(at(&previous))?;
     }
     if current.exists() {
-        std::fs::rename(&current, &previous).map_err(|e| io(&current, e))?;
+        std::fs::rename(&current, &previous).map_err(at(&current))?;
     }
-    std::fs::rename(&tmp_path, &current).map_err(|e| io(&current, e))?;
+    std::fs::rename(&tmp_path, &current).map_err(at(&current))?;
     if previous.exists() {
-        std::fs::remove_dir_all(&previous).map_err(|e| io(&previous, e))?;
+        std::fs::remove_dir_all(&previous).map_err(at(&previous))?;
     }
     Ok(())
+}
+
+/// An I/O error's path, for [`write_atomically`]'s callers to name.
+fn at(path: &Path) -> impl FnOnce(std::io::Error) -> (PathBuf, std::io::Error) + '_ {
+    move |e| (path.to_path_buf(), e)
 }
 
 /// A loaded checkpoint.
