@@ -164,6 +164,7 @@ pub fn load_bytes_at(bytes: &[u8], name: &str, resolution: Resolution) -> Result
     if resolution == Resolution::AnalysisOnly && width.max(height) >= 2 * ANALYSIS_MAX_SIDE {
         let reduced = match image::guess_format(bytes).ok() {
             Some(image::ImageFormat::Png) => crate::reduced::png(bytes)?,
+            #[cfg(not(target_arch = "wasm32"))]
             Some(image::ImageFormat::WebP) => crate::reduced::webp(bytes)?,
             _ => None,
         };

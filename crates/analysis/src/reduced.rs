@@ -200,10 +200,12 @@ fn check_limits(width: u32, height: u32) -> Result<(), PhotoError> {
 /// A large still WebP (lossy or lossless) decoded by libwebp straight to the analysis size
 /// (long side [`ANALYSIS_MAX_SIDE`], the size `decode::downscale` gives), and its EXIF
 /// orientation. `None` where libwebp declines (animations): those take the full decode.
+/// (Not in the WebAssembly build, which has no libwebp.)
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn webp(bytes: &[u8]) -> Result<Option<(RgbImage, Orientation)>, PhotoError> {
     use libwebp_sys as webp;
-    // SAFETY (this whole function): `config` is initialised by WebPInitDecoderConfig; `bytes` outlives every call that reads it; the output buffer is libwebp's own and is
-    // copied out, then freed once with WebPFreeDecBuffer, on every path after WebPDecode.
+    // SAFETY (this whole function): `config` is initialised by WebPInitDecoderConfig; `bytes`
+    // outlives every call that reads it; the output buffer is libwebp's own and is copied out, then freed once with WebPFreeDecBuffer, on every path after WebPDecode.
     let Ok(mut config) = webp::WebPDecoderConfig::new() else {
         return Ok(None); // libwebp's ABI version disagrees with the bindings: use image-webp
     };
@@ -264,6 +266,7 @@ pub(crate) fn webp(bytes: &[u8]) -> Result<Option<(RgbImage, Orientation)>, Phot
     Ok(Some((small, orientation)))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn webp_error(status: libwebp_sys::VP8StatusCode) -> PhotoError {
     use libwebp_sys::VP8StatusCode::*;
     PhotoError::Corrupt(
