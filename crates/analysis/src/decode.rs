@@ -48,7 +48,9 @@ pub enum Resolution {
     Full,
     /// Only the area-averaged analysis copy. Large JPEGs are then decoded at 1/2–1/8 scale in
     /// the DCT domain (each output pixel is the mean of a block: every pixel still counts),
-    /// which is several times faster than a full decode plus a downscale.
+    /// which is several times faster than a full decode plus a downscale; large PNGs are
+    /// box-averaged row by row as they are inflated and WebPs are decoded by libwebp straight
+    /// to the analysis size (`reduced.rs`), so no full-size buffer is built.
     AnalysisOnly,
 }
 
@@ -131,14 +133,16 @@ pub fn load_bytes_at(bytes: &[u8], name: &str, resolution: Resolution) -> Result
         return Err(PhotoError::TooLarge(bytes.len() as u64));
     }
     let (width, height) = checked_dimensions(bytes)?;
-    if image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg) && !jpeg_has_end(bytes) {
+    let is_jpeg = image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg);
+    if is_jpeg && !jpeg_has_end(bytes) {
         // JPEG decoders pad a cut-off scan with grey and carry on; a user's half-downloaded
         // photo should be reported, not turned into music.
         return Err(PhotoError::Corrupt(
             "JPEG is truncated (no end-of-image marker after its image data)".into(),
         ));
     }
-    if jpeg_data_too_short(bytes) {
+    // (Only for JPEGs: other formats' bytes can hold what looks like a frame header.)
+    if is_jpeg && jpeg_data_too_short(bytes) {
         // Decoders fill missing blocks with grey, slowly (zune-jpeg: an error per MCU): an
         // 800-byte file declaring 80 megapixels took seconds. Found by fuzzing (fuzz/).
         return Err(PhotoError::Corrupt(format!(
@@ -152,6 +156,28 @@ pub fn load_bytes_at(bytes: &[u8], name: &str, resolution: Resolution) -> Result
                 name: name.into(),
                 full: None,
                 small: downscale(&small),
+                width,
+                height,
+            });
+        }
+    }
+    if resolution == Resolution::AnalysisOnly && width.max(height) >= 2 * ANALYSIS_MAX_SIDE {
+        let reduced = match image::guess_format(bytes).ok() {
+            Some(image::ImageFormat::Png) => crate::reduced::png(bytes)?,
+            #[cfg(not(target_arch = "wasm32"))]
+            Some(image::ImageFormat::WebP) => crate::reduced::webp(bytes)?,
+            _ => None,
+        };
+        if let Some((small, orientation)) = reduced {
+            use image::metadata::Orientation::*;
+            let swapped = matches!(orientation, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH);
+            let (width, height) = if swapped { (height, width) } else { (width, height) };
+            let mut upright = DynamicImage::ImageRgb8(small);
+            upright.apply_orientation(orientation);
+            return Ok(Photo {
+                name: name.into(),
+                full: None,
+                small: downscale(&upright.into_rgb8()),
                 width,
                 height,
             });
@@ -348,7 +374,7 @@ fn frame_blocks(sof: &[u8]) -> Option<u64> {
     )
 }
 
-fn first_line(s: &str) -> String {
+pub(crate) fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_string()
 }
 

@@ -97,6 +97,39 @@ fn exif_orientation_is_applied() {
 }
 
 #[test]
+fn large_png_with_exif_orientation_is_upright_on_both_paths() {
+    // 1200x600, bright left half; large enough for the row-by-row analysis path.
+    use image::ImageEncoder;
+    let rgb = RgbImage::from_fn(1200, 600, |x, _| {
+        if x < 600 {
+            Rgb([230, 200, 160])
+        } else {
+            Rgb([20, 30, 60])
+        }
+    });
+    let mut bytes = Vec::new();
+    let mut encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+    encoder
+        .set_exif_metadata(exif_orientation(6)[6..].to_vec()) // PNG's eXIf holds the TIFF part
+        .unwrap();
+    encoder
+        .write_image(rgb.as_raw(), 1200, 600, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    for resolution in [Resolution::Full, Resolution::AnalysisOnly] {
+        let photo = analysis::load_bytes_at(&bytes, "exif", resolution).unwrap();
+        assert_eq!(photo.full.is_some(), resolution == Resolution::Full);
+        assert_eq!((photo.width(), photo.height()), (600, 1200), "{resolution:?}");
+        assert_eq!(photo.small.dimensions(), (256, 512), "{resolution:?}");
+        let top = photo.small.get_pixel(128, 64).0[0];
+        let bottom = photo.small.get_pixel(128, 448).0[0];
+        assert!(
+            top > 150 && bottom < 80,
+            "{resolution:?}: top {top} bottom {bottom}"
+        );
+    }
+}
+
+#[test]
 fn cmyk_jpeg_decodes() {
     let rgb = half_bright();
     // Naive CMYK of the same picture.
