@@ -161,12 +161,21 @@ pub fn wav_bytes(rendering: &Rendering) -> Vec<u8> {
 
 /// Analyses, composes and renders the whole piece.
 pub fn render(photo: &Photo, options: &Options) -> Rendering {
+    render_by(photo, options, |score| synth::render(score, options.sample_rate))
+}
+
+/// Analyses and composes, then `synthesise`s the score, timing each stage.
+pub(crate) fn render_by(
+    photo: &Photo,
+    options: &Options,
+    synthesise: impl FnOnce(&Score) -> synth::Mastered,
+) -> Rendering {
     let t0 = Instant::now();
     let analysis = analysis::analyze(photo);
     let t1 = Instant::now();
     let score = compose::compose(photo, &analysis, options.style, options.seconds, options.seed);
     let t2 = Instant::now();
-    let mastered = synth::render(&score, options.sample_rate);
+    let mastered = synthesise(&score);
     let t3 = Instant::now();
     Rendering {
         analysis,

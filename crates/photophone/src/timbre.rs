@@ -4,11 +4,10 @@
 //! articulation; the rest is rendered as always and the mix mastered as always (−16 LUFS,
 //! peak ≤ −1 dBFS).
 
-use crate::{analysis, compose, synth, Options, Photo, Rendering, Timings};
+use crate::{compose, synth, Options, Photo, Rendering};
 use compose::{Ambient, Arrangement, Decision, Score};
 use photophone_timbre::perform::Note;
 use photophone_timbre::Timbre;
-use std::time::Instant;
 
 /// A line the timbre plays, and why it plays it so.
 #[derive(Clone, Debug)]
@@ -233,28 +232,14 @@ pub fn render_with_timbre(photo: &Photo, options: &Options, timbre: &Timbre) -> 
 
 /// [`render_with_timbre`] with a choice of bed.
 pub fn render_over(photo: &Photo, options: &Options, timbre: &Timbre, bed: Bed) -> Rendering {
-    let t0 = Instant::now();
-    let analysis = analysis::analyze(photo);
-    let t1 = Instant::now();
-    let score = compose::compose(photo, &analysis, options.style, options.seconds, options.seed);
-    let t2 = Instant::now();
-    let parts = parts(&score, timbre);
-    let mastered = if parts.is_empty() {
-        synth::render(&score, options.sample_rate)
-    } else {
-        mix(&score, &parts, timbre, options.sample_rate, bed)
-    };
-    let t3 = Instant::now();
-    Rendering {
-        analysis,
-        score,
-        mastered,
-        timings: Timings {
-            analysis: t1 - t0,
-            composition: t2 - t1,
-            synthesis: t3 - t2,
-        },
-    }
+    crate::render_by(photo, options, |score| {
+        let parts = parts(score, timbre);
+        if parts.is_empty() {
+            synth::render(score, options.sample_rate)
+        } else {
+            mix(score, &parts, timbre, options.sample_rate, bed)
+        }
+    })
 }
 
 /// The score without the layers the timbre plays, rendered on another thread while the
