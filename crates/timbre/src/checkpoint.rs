@@ -84,17 +84,14 @@ pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Resul
         ..state.clone()
     };
     let state = serde_json::to_string_pretty(&state).expect("json");
-    photophone_wavenet::checkpoint::write_atomically(
-        dir,
-        &[
-            ("model.safetensors", &model_bytes),
-            ("optimizer.safetensors", &m),
-            ("optimizer_v.safetensors", &v),
-            ("config.json", config.as_bytes()),
-            ("state.json", state.as_bytes()),
-        ],
-    )
-    .map_err(|(path, e)| io(&path, e))
+    let files = photophone_wavenet::checkpoint::Files {
+        model: &model_bytes,
+        adam_m: &m,
+        adam_v: &v,
+        config: &config,
+        state: &state,
+    };
+    photophone_wavenet::checkpoint::write_atomically(dir, &files).map_err(|(path, e)| io(&path, e))
 }
 
 pub struct Loaded {

@@ -158,24 +158,37 @@ pub fn save(dir: &Path, model: &Model, adam: &Adam, state: &TrainState) -> Resul
     let mut s = serde_json::to_value(state).expect("state serialises");
     s["adam"] = serde_json::json!({ "t": adam.t });
     let state = serde_json::to_string_pretty(&s).expect("json");
-    write_atomically(
-        dir,
-        &[
-            ("model.safetensors", &model_bytes),
-            ("optimizer.safetensors", &m),
-            ("optimizer_v.safetensors", &v),
-            ("config.json", config.as_bytes()),
-            ("state.json", state.as_bytes()),
-        ],
-    )
-    .map_err(|(path, e)| io(&path, e))
+    let files = Files {
+        model: &model_bytes,
+        adam_m: &m,
+        adam_v: &v,
+        config: &config,
+        state: &state,
+    };
+    write_atomically(dir, &files).map_err(|(path, e)| io(&path, e))
+}
+
+/// The five files of a checkpoint folder (a WaveNet's or a timbre's).
+pub struct Files<'a> {
+    pub model: &'a [u8],
+    pub adam_m: &'a [u8],
+    pub adam_v: &'a [u8],
+    pub config: &'a str,
+    pub state: &'a str,
 }
 
 /// Writes `files` as `dir/checkpoint` atomically: into a temporary folder beside it, each file
 /// synced, then swapped in with renames (the old one kept as `checkpoint.old` until the new one
 /// is in place), so a process killed at any moment leaves a complete checkpoint. Timbres are
 /// written the same way. An error names the path it happened on.
-pub fn write_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+pub fn write_atomically(dir: &Path, files: &Files) -> Result<(), (PathBuf, std::io::Error)> {
+    let files = [
+        ("model.safetensors", files.model),
+        ("optimizer.safetensors", files.adam_m),
+        ("optimizer_v.safetensors", files.adam_v),
+        ("config.json", files.config.as_bytes()),
+        ("state.json", files.state.as_bytes()),
+    ];
     std::fs::create_dir_all(dir).map_err(at(dir))?;
     let tmp = tempfile::Builder::new()
         .prefix(".checkpoint-")
