@@ -11,6 +11,8 @@ scripts/bootstrap.sh
 # benchmarks and `cargo run --release` keep it (its artefacts are kept apart by cargo).
 export CARGO_PROFILE_RELEASE_LTO=false
 cargo test --workspace --release "$@"
-cargo build --release -p photophone-cli   # the binary the Python tests compare against
+# The binary the Python tests compare against (the tests above built it with the same
+# features, so this only checks it is current).
+cargo build --release -p photophone-cli
 scripts/python-env.sh
 .venv/bin/python -m pytest crates/python/tests -q -p no:cacheprovider

@@ -2,9 +2,10 @@
 //! building the full-resolution RGB buffer (a 12-megapixel photo is 36 MB of pixels, and
 //! converting and area-averaging it cost more than the decode of a JPEG at 1/8 scale).
 //!
-//! - PNG: the `png` crate streams the image row by row (every row must still be inflated and
-//!   unfiltered: PNG filters refer to the row above), and each row is summed into a box of
-//!   `k`×`k` source pixels at once; only one band of sums is ever held.
+//! - PNG: the image streams row by row (every row must still be inflated and unfiltered: PNG
+//!   filters refer to the row above; 8- and 16-bit rows inflated and unfiltered on two
+//!   threads, `png_rows`), and each row is summed into a box of `k`×`k` source pixels at
+//!   once; only one band of sums is ever held.
 //! - WebP: libwebp's scaled decoding (`use_scaling`), which area-averages the decoded rows
 //!   into the requested size as it goes and converts only those to RGB. The pure-Rust
 //!   image-webp has no scaled output, and its full decode of a 12-MP lossy WebP took ~2.5x as
@@ -13,6 +14,7 @@
 //! Both are area averages: every source pixel still contributes to the analysis copy.
 
 use crate::decode::{PhotoError, ANALYSIS_MAX_SIDE, MAX_DIMENSION, MAX_PIXELS};
+use crate::png_rows;
 use image::metadata::Orientation;
 use image::RgbImage;
 use std::io::Cursor;
@@ -142,6 +144,45 @@ pub(crate) fn png(bytes: &[u8]) -> Result<Option<(RgbImage, Orientation)>, Photo
         .as_ref()
         .and_then(|chunk| Orientation::from_exif_chunk(chunk))
         .unwrap_or(Orientation::NoTransforms);
+    let k = (width.max(height) / ANALYSIS_MAX_SIDE).max(1);
+    // 8- and 16-bit rows need no expansion (a tRNS colour only adds alpha, which is dropped):
+    // inflated and unfiltered on two threads. Palettes and lower depths take png's reader.
+    let raw = (info.color_type, info.bit_depth);
+    let reduce = match raw {
+        (colour, depth @ (png::BitDepth::Eight | png::BitDepth::Sixteen))
+            if colour != png::ColorType::Indexed =>
+        {
+            let sixteen_bit = depth == png::BitDepth::Sixteen;
+            let channels = colour.samples();
+            let bpp = channels * if sixteen_bit { 2 } else { 1 };
+            let mut reduce = BoxReduce::new(width, height, k, sixteen_bit);
+            let layout = png_rows::Layout {
+                line: width as usize * bpp,
+                bpp,
+                height,
+            };
+            png_rows::for_each_row(bytes, layout, |row| reduce.add_row(row, channels, sixteen_bit))?;
+            reduce
+        }
+        _ => match read_expanded_rows(&mut reader, width, height, k)? {
+            Some(reduce) => reduce,
+            None => return Ok(None),
+        },
+    };
+    let small = reduce
+        .finish()
+        .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
+    Ok(Some((small, orientation)))
+}
+
+/// The rows of a palette or low-bit-depth PNG through png's reader, which expands them to
+/// 8-bit samples, summed into boxes of `k`×`k`; `None` for a layout it leaves unexpanded.
+fn read_expanded_rows(
+    reader: &mut png::Reader<Cursor<&[u8]>>,
+    width: u32,
+    height: u32,
+    k: u32,
+) -> Result<Option<BoxReduce>, PhotoError> {
     let (colour, depth) = reader.output_color_type();
     let sixteen_bit = depth == png::BitDepth::Sixteen;
     if !sixteen_bit && depth != png::BitDepth::Eight {
@@ -154,7 +195,6 @@ pub(crate) fn png(bytes: &[u8]) -> Result<Option<(RgbImage, Orientation)>, Photo
         png::ColorType::Rgba => 4,
         png::ColorType::Indexed => return Ok(None),
     };
-    let k = (width.max(height) / ANALYSIS_MAX_SIDE).max(1);
     let mut reduce = BoxReduce::new(width, height, k, sixteen_bit);
     let line = width as usize * channels * if sixteen_bit { 2 } else { 1 };
     let mut rows = 0u32;
@@ -171,13 +211,10 @@ pub(crate) fn png(bytes: &[u8]) -> Result<Option<(RgbImage, Orientation)>, Photo
     if rows < height {
         return Err(PhotoError::Corrupt("unexpected end of file".into()));
     }
-    let small = reduce
-        .finish()
-        .ok_or_else(|| PhotoError::Corrupt("short pixel data".into()))?;
-    Ok(Some((small, orientation)))
+    Ok(Some(reduce))
 }
 
-fn png_error(e: png::DecodingError) -> PhotoError {
+pub(crate) fn png_error(e: png::DecodingError) -> PhotoError {
     match e {
         png::DecodingError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             PhotoError::Corrupt("unexpected end of file".into())

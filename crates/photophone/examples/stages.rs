@@ -27,5 +27,14 @@ fn main() {
     let t = Instant::now();
     let m = synth::master(raw, loud);
     let master_t = t.elapsed();
+    let parts: Vec<String> = synth::dry_parts_for_profiling(&score, 44_100)
+        .into_iter()
+        .map(|mut part| {
+            let t = Instant::now();
+            synth::fill_for_profiling(part.as_mut(), &mut buf);
+            format!("{:?}", t.elapsed())
+        })
+        .collect();
+    println!("dry parts (bed, pad, lead) {}", parts.join(" "));
     println!("dry {dry_t:?} bus {bus_t:?} loudness {lufs_t:?} ({l:.1} LUFS) pipelined raw {raw_t:?} master {master_t:?} limited={}", m.limited);
 }

@@ -138,3 +138,8 @@ pub fn fill_for_profiling(unit: &mut dyn AudioUnit, out: &mut [f32]) {
 pub fn filter_for_profiling(unit: &mut dyn AudioUnit, io: &mut [f32]) {
     filter(unit, io)
 }
+/// The dry parts that [`render_raw`] runs on threads of their own, for timing them apart.
+#[doc(hidden)]
+pub fn dry_parts_for_profiling(score: &Score, sample_rate: u32) -> Vec<Box<dyn AudioUnit>> {
+    voices::build_parts(score, sample_rate as f64).dry
+}

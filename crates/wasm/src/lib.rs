@@ -8,19 +8,20 @@
 
 use photophone_compose::Score;
 use photophone_synth::Stream;
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
 /// One real-time stream; starts silent until a score is given.
-#[wasm_bindgen]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen)]
 pub struct Engine {
     sample_rate: u32,
     stream: Option<Stream>,
     interleaved: Vec<f32>,
 }
 
-#[wasm_bindgen]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen)]
 impl Engine {
-    #[wasm_bindgen(constructor)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen(constructor))]
     pub fn new(sample_rate: u32) -> Engine {
         Engine {
             sample_rate,
