@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 # The tests build without cross-crate (thin) LTO: with it every one of the ~40 test and example
 # binaries is an LTO link of 20–55 s, and a change to the engine costs 8.5 min to rebuild
-# instead of 1.7 (2 cores, 2026-11-26). LTO changes speed (≈ 6 % on a render), not results;
+# instead of 1.7 (2 cores, 2026-11-26). LTO changes speed (2–11 % on a render), not results;
 # benchmarks and `cargo run --release` keep it (its artefacts are kept apart by cargo).
 export CARGO_PROFILE_RELEASE_LTO=false
 cargo test --workspace --release "$@"
