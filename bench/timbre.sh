@@ -11,7 +11,9 @@ minutes=${MINUTES:-10}
 clips=target/timbre-clips
 out=target/timbre-bench
 [ -f "$clips/flute.notes.txt" ] || scripts/make-timbre-clips.sh "$clips" >/dev/null
-cargo build --release -q -p photophone-cli -p photophone-timbre --example timbre_measure
+# (Two commands: `--example` limits every package named in one command to that example.)
+cargo build --release -q -p photophone-cli
+cargo build --release -q -p photophone-timbre --example timbre_measure
 mkdir -p "$out"
 for name in "${@:-flute guitar}"; do
   for n in $name; do

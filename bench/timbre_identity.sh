@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 a=${1:-flute}
 b=${2:-guitar}
 out=target/timbre-bench
-cargo build --release -q -p photophone-cli -p photophone-timbre --example timbre_measure
+# (Three commands: `--example` limits every package named in one command to that example, so
+# the CLI would not be rebuilt.)
+cargo build --release -q -p photophone-cli
+cargo build --release -q -p photophone-timbre --example timbre_measure
 cargo build --release -q -p photophone --features timbre --example timbre_lines
 photos=$(ls testdata/real-photos/*.jpg | ${PHOTOS:-head -10})
 for t in "$a" "$b"; do
