@@ -393,6 +393,15 @@ mod tests {
         }
     }
 
+    /// The analysis copies of the fast and the full decode: the same picture, grain aside (mean
+    /// difference under 3 levels, mean level within 0.6).
+    fn assert_same_picture(name: &str, fast: &crate::Photo, full: &crate::Photo) {
+        let diff = mean_abs_diff(&fast.small, &full.small);
+        assert!(diff < 3.0, "{name}: mean difference {diff:.2} levels");
+        let bias = mean(&fast.small) - mean(&full.small);
+        assert!(bias.abs() < 0.6, "{name}: mean level differs by {bias:.2}");
+    }
+
     fn both(bytes: &[u8]) -> (crate::Photo, crate::Photo) {
         use crate::decode::{load_bytes_at, Resolution};
         let fast = load_bytes_at(bytes, "fast", Resolution::AnalysisOnly).unwrap();
@@ -408,10 +417,7 @@ mod tests {
         let bytes = lossy_webp(&img, 90.0);
         let (fast, full) = both(&bytes);
         assert_eq!(fast.small.dimensions(), full.small.dimensions());
-        let diff = mean_abs_diff(&fast.small, &full.small);
-        assert!(diff < 3.0, "mean difference {diff:.2} levels");
-        let bias = mean(&fast.small) - mean(&full.small);
-        assert!(bias.abs() < 0.6, "mean level differs by {bias:.2}");
+        assert_same_picture("webp", &fast, &full);
     }
 
     #[test]
@@ -491,10 +497,7 @@ mod tests {
             // thumbnail's boxes, against the thumbnail's boxes alone), so pixel grain differs a
             // little; the picture does not, and its mean moves by less than a level (the
             // thumbnail truncates fractional boxes, so one pass of it or two differ by ~0.4).
-            let diff = mean_abs_diff(&fast.small, &full.small);
-            assert!(diff < 3.0, "{name}: mean difference {diff:.2} levels");
-            let bias = mean(&fast.small) - mean(&full.small);
-            assert!(bias.abs() < 0.6, "{name}: mean level differs by {bias:.2}");
+            assert_same_picture(name, &fast, &full);
         }
     }
 
