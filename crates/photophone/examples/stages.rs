@@ -16,7 +16,7 @@ fn main() {
     synth::fill_for_profiling(dry.as_mut(), &mut buf);
     let dry_t = t.elapsed();
     let t = Instant::now();
-    synth::filter_for_profiling(bus.as_mut(), &mut buf);
+    bus.process(&mut buf);
     let bus_t = t.elapsed();
     let t = Instant::now();
     let l = synth::loudness_lufs(&buf, 44_100);

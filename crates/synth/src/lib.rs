@@ -6,12 +6,14 @@
 //!   cross-fades to another score — for browsers, games and `photophone play`.
 //! - [`wav`]: 16-bit WAV encoding and atomic file writing.
 
+mod bus;
 mod master;
 mod reverb;
 mod stream;
 mod voices;
 pub mod wav;
 
+pub use bus::Bus;
 pub use master::{loudness_lufs, master, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
 pub use stream::Stream;
 pub use voices::{build, Voices};
@@ -101,7 +103,7 @@ pub fn render_raw(score: &Score, sample_rate: u32) -> (Audio, f64) {
             let mut out = Vec::with_capacity(frames * 2);
             let mut meter = master::Meter::new(sample_rate);
             for mut chunk in from_prev {
-                filter(bus.as_mut(), &mut chunk);
+                bus.process(&mut chunk);
                 master::apply_edge_fades(&mut chunk, out.len() / 2, frames, sample_rate);
                 meter.add(&chunk);
                 out.extend_from_slice(&chunk);
@@ -133,10 +135,6 @@ pub fn render(score: &Score, sample_rate: u32) -> Mastered {
 #[doc(hidden)]
 pub fn fill_for_profiling(unit: &mut dyn AudioUnit, out: &mut [f32]) {
     fill(unit, out)
-}
-#[doc(hidden)]
-pub fn filter_for_profiling(unit: &mut dyn AudioUnit, io: &mut [f32]) {
-    filter(unit, io)
 }
 /// The dry parts that [`render_raw`] runs on threads of their own, for timing them apart.
 #[doc(hidden)]

@@ -69,7 +69,7 @@ impl Player {
         let n = BLOCK.min(self.frames - self.pos);
         let block = &mut self.pending[..2 * n];
         fill(self.voices.dry.as_mut(), block);
-        filter(self.voices.bus.as_mut(), block);
+        self.voices.bus.process(block);
         apply_edge_fades(block, self.pos, self.frames, self.sample_rate);
         block.iter_mut().for_each(|x| *x *= self.gain);
         self.pos += n;

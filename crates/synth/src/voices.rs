@@ -9,6 +9,7 @@
 // `*` binding tighter than `>>`, as intended.
 #![allow(clippy::precedence)]
 
+use crate::bus::Bus;
 use fundsp::prelude32::*;
 use photophone_compose::theory::midi_to_hz;
 use photophone_compose::{Ambient, Arrangement, Classic, Score, TextureKind};
@@ -18,7 +19,7 @@ pub struct Voices {
     /// No inputs, stereo out: every note, drone and texture, dry.
     pub dry: Box<dyn AudioUnit>,
     /// Stereo in, stereo out: reverb mix and DC blocking.
-    pub bus: Box<dyn AudioUnit>,
+    pub bus: Bus,
 }
 
 /// Builds the graph for a score at a sample rate.
@@ -37,34 +38,25 @@ pub fn build(score: &Score, sample_rate: f64) -> Voices {
 /// offline renderer can compute them on separate threads.
 pub(crate) struct Parts {
     pub dry: Vec<Box<dyn AudioUnit>>,
-    pub bus: Box<dyn AudioUnit>,
+    pub bus: Bus,
 }
 
 pub(crate) fn build_parts(score: &Score, sample_rate: f64) -> Parts {
-    let (mut dry, mut bus): (Vec<Box<dyn AudioUnit>>, Box<dyn AudioUnit>) = match &score.arrangement {
-        Arrangement::Ambient(a) => {
-            let wet = a.reverb_wet;
-            (
-                ambient_parts(a, score.seconds, score.seed, sample_rate),
-                Box::new(
-                    (multipass::<U2>()
-                        & wet * crate::reverb::reverb_stereo(a.reverb_room_m, a.reverb_time_s, 0.6))
-                        >> (dcblock_hz(12.0) | dcblock_hz(12.0)),
-                ),
-            )
-        }
+    let (mut dry, bus): (Vec<Box<dyn AudioUnit>>, Bus) = match &score.arrangement {
+        Arrangement::Ambient(a) => (
+            ambient_parts(a, score.seconds, score.seed, sample_rate),
+            Bus::with_reverb(a.reverb_room_m, a.reverb_time_s, 0.6, a.reverb_wet, sample_rate),
+        ),
         Arrangement::Classic(c) => {
             let mut seq = sequencer(sample_rate);
             classic_events(&mut seq, c, score.seconds);
-            (vec![Box::new(seq)], Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)))
+            (vec![Box::new(seq)], Bus::dry(sample_rate))
         }
     };
     for part in &mut dry {
         part.set_sample_rate(sample_rate);
         part.allocate();
     }
-    bus.set_sample_rate(sample_rate);
-    bus.allocate();
     Parts { dry, bus }
 }
 
