@@ -22,7 +22,10 @@ impl Bus {
     pub(crate) fn dry(sample_rate: f64) -> Bus {
         let mut dc_block = [dcblock_hz(12.0), dcblock_hz(12.0)];
         dc_block.iter_mut().for_each(|d| d.set_sample_rate(sample_rate));
-        Bus { reverb: None, dc_block }
+        Bus {
+            reverb: None,
+            dc_block,
+        }
     }
 
     /// The dry signal plus `wet` × fundsp's `reverb_stereo(room_m, time_s, damping)`.
@@ -76,10 +79,7 @@ mod tests {
                     ),
                     Bus::with_reverb(20.0, 4.0, 0.6, wet, 44_100.0),
                 ),
-                None => (
-                    Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)),
-                    Bus::dry(44_100.0),
-                ),
+                None => (Box::new(dcblock_hz(12.0) | dcblock_hz(12.0)), Bus::dry(44_100.0)),
             };
             theirs.set_sample_rate(44_100.0);
             theirs.allocate();

@@ -9,7 +9,9 @@
 mod bus;
 mod master;
 mod reverb;
+mod stereo_lowpass;
 mod stream;
+mod tones;
 mod voices;
 pub mod wav;
 

@@ -10,6 +10,8 @@
 #![allow(clippy::precedence)]
 
 use crate::bus::Bus;
+use crate::stereo_lowpass::stereo_lowpass;
+use crate::tones;
 use fundsp::prelude32::*;
 use photophone_compose::theory::midi_to_hz;
 use photophone_compose::{Ambient, Arrangement, Classic, Score, TextureKind};
@@ -75,10 +77,6 @@ fn push(seq: &mut Sequencer, start: f64, end: f64, fade_in: f64, fade_out: f64, 
     seq.push(start, start + len, Fade::Smooth, fade_in, fade_out, unit);
 }
 
-fn stereo_lowpass(cutoff: f32, q: f32) -> An<impl AudioNode<Inputs = U2, Outputs = U2>> {
-    lowpass_hz(cutoff, q) | lowpass_hz(cutoff, q)
-}
-
 /// Four layers, each a sequencer of events; filters that are the same for every note of a
 /// layer sit once on the layer (a linear filter of a sum is the sum of the filtered notes),
 /// which keeps a 30-second render inside its time budget. Returned as three parts to be
@@ -88,17 +86,21 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     let whole_fade = (seconds * 0.15).min(4.0);
 
     // Bed: drone (root and fifth, two detuned saws each, slow swell) and the noise texture.
+    // The tones share one low-pass after panning (the same sound as one low-pass per tone,
+    // since both are linear; one stereo filter costs half as much as two mono ones in turn).
     let mut bed = sequencer(sample_rate);
+    let mut drone: Box<dyn AudioUnit> = Box::new(zero() >> split::<U2>());
     for (i, &m) in a.drone.iter().enumerate() {
         let f = midi_to_hz(m as f32);
         let level = a.drone_level * if i == 0 { 0.22 } else { 0.12 };
         let swell_seed = seed.wrapping_add(i as u64);
-        let unit = (poly_saw_hz(f) + poly_saw_hz(f * 1.0035))
+        let tone = (poly_saw_hz(f) + poly_saw_hz(f * 1.0035))
             * lfo(move |t: f32| level * (0.8 + 0.2 * spline_noise(swell_seed, t * 0.13)))
-            >> lowpass_hz(a.drone_cutoff_hz, 0.6)
             >> pan(if i == 0 { -0.1 } else { 0.1 });
-        push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(unit));
+        drone = Box::new(unit::<U0, U2>(drone) + tone);
     }
+    let drone = unit::<U0, U2>(drone) >> stereo_lowpass(a.drone_cutoff_hz, 0.6);
+    push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(drone));
     // Texture: band-passed noise whose centre wanders; the right channel is the left delayed
     // by 11 ms, which widens it for the price of one filter.
     let centre = a.texture_centre_hz;
@@ -121,19 +123,24 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     // into the next chord.
     let mut pad = sequencer(sample_rate);
     let pad_fade = 1.2;
-    for chord in &a.chords {
+    for (c, chord) in a.chords.iter().enumerate() {
         let n = chord.notes.len().clamp(1, usize::MAX) as f32;
         let level = a.pad_level * 0.16 / n.sqrt();
-        let mut sum: Box<dyn AudioUnit> = Box::new(zero() >> split::<U2>());
-        for (i, &m) in chord.notes.iter().enumerate() {
-            let f = midi_to_hz(m as f32);
-            let spread = (i as f32 / (n - 1.0).max(1.0)) * 1.2 - 0.6;
-            let tone = poly_saw_hz(f * 1.002) * level >> pan(spread);
-            sum = Box::new(unit::<U0, U2>(sum) + tone);
-        }
+        let tones: Vec<(f32, f32, f32)> = chord
+            .notes
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                let spread = (i as f32 / (n - 1.0).max(1.0)) * 1.2 - 0.6;
+                (midi_to_hz(m as f32) * 1.002, level, spread)
+            })
+            .collect();
         let start = (chord.start - pad_fade * 0.5).max(0.0);
         let end = (chord.start + chord.duration + pad_fade * 0.5).min(seconds);
-        push(&mut pad, start, end, pad_fade, pad_fade, sum);
+        // Each chord's saws start at their own phases, fixed by the seed.
+        let phase_seed = seed.wrapping_mul(0x9e37_79b9).wrapping_add(64 * c as u64);
+        let unit = tones::chord(&tones, phase_seed);
+        push(&mut pad, start, end, pad_fade, pad_fade, Box::new(unit));
     }
 
     // Lead: notes that strike and decay; brightness blends a saw into the sine.
@@ -143,14 +150,9 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     for note in &a.lead {
         let f = midi_to_hz(note.midi as f32);
         let level = a.lead_level * 0.3 * note.velocity;
-        let env = envelope(move |t: f32| level * exp(-decay * t));
-        let unit: Box<dyn AudioUnit> = if lb < 0.05 {
-            Box::new(sine_hz(f) * env >> pan(note.pan))
-        } else {
-            Box::new((sine_hz(f) * (1.0 - lb) + poly_saw_hz(f) * (0.35 * lb)) * env >> pan(note.pan))
-        };
+        let unit = tones::lead_note(f, level, decay, lb, note.pan);
         let end = (note.start + note.duration + 0.6).min(seconds);
-        push(&mut lead, note.start, end, 0.006, 0.5, unit);
+        push(&mut lead, note.start, end, 0.006, 0.5, Box::new(unit));
     }
 
     vec![
