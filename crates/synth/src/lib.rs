@@ -9,8 +9,8 @@
 mod bus;
 mod master;
 mod reverb;
-mod stereo_lowpass;
 mod stream;
+mod svf;
 mod tones;
 mod voices;
 pub mod wav;

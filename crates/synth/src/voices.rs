@@ -10,7 +10,7 @@
 #![allow(clippy::precedence)]
 
 use crate::bus::Bus;
-use crate::stereo_lowpass::stereo_lowpass;
+use crate::svf::{stereo_lowpass, swept_bandpass};
 use crate::tones;
 use fundsp::prelude32::*;
 use photophone_compose::theory::midi_to_hz;
@@ -93,11 +93,11 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     for (i, &m) in a.drone.iter().enumerate() {
         let f = midi_to_hz(m as f32);
         let level = a.drone_level * if i == 0 { 0.22 } else { 0.12 };
+        let place = if i == 0 { -0.1 } else { 0.1 };
         let swell_seed = seed.wrapping_add(i as u64);
-        let tone = (poly_saw_hz(f) + poly_saw_hz(f * 1.0035))
-            * lfo(move |t: f32| level * (0.8 + 0.2 * spline_noise(swell_seed, t * 0.13)))
-            >> pan(if i == 0 { -0.1 } else { 0.1 });
-        drone = Box::new(unit::<U0, U2>(drone) + tone);
+        let saws = tones::chord(&[(f, 1.0, place), (f * 1.0035, 1.0, place)], swell_seed ^ 0xd7_0e);
+        let swell = lfo(move |t: f32| level * (0.8 + 0.2 * spline_noise(swell_seed, t * 0.13)));
+        drone = Box::new(unit::<U0, U2>(drone) + saws * (swell >> split::<U2>()));
     }
     let drone = unit::<U0, U2>(drone) >> stereo_lowpass(a.drone_cutoff_hz, 0.6);
     push(&mut bed, 0.0, seconds, whole_fade, whole_fade, Box::new(drone));
@@ -113,7 +113,7 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     let s = seed ^ 0x5eed_0001;
     let texture =
         (noise().seed(s) | lfo(move |t: f32| centre * (1.0 + depth * spline_noise(s, t * motion))) | dc(q))
-            >> bandpass()
+            >> swept_bandpass()
             >> mul(level)
             >> split::<U2>()
             >> (pass() | delay(0.011));
