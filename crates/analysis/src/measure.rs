@@ -43,32 +43,41 @@ pub fn analyze(photo: &Photo) -> Analysis {
         })
         .unzip();
 
-    let luminance = luminance_stats(&ys, &labs);
-    let colour = colour_stats(&labs);
-    let gray: GrayImage = image::imageops::grayscale(small);
-    let (gx, gy) = sobel(&gray);
-    let edges = gx
-        .iter()
-        .zip(&gy)
-        .filter(|(x, y)| x.hypot(**y) > EDGE_THRESHOLD)
-        .count();
-    let mean_l = labs.iter().map(|c| c.l).sum::<f32>() / n as f32;
-    let var_l = labs.iter().map(|c| (c.l - mean_l).powi(2)).sum::<f32>() / n as f32;
-    let texture = Texture {
-        contrast: (var_l.sqrt() * 3.5).clamp(0.0, 1.0),
-        edge_density: edges as f32 / n as f32,
-    };
-    let palette = kmeans_palette(&labs);
-    let features = scored_features(&gray, &ys, photo, small);
-    let regions = regions::classify(&PixelStats {
-        width: w,
-        height: h,
-        labs: &labs,
-        luminance: &ys,
-        gx: &gx,
-        gy: &gy,
-    });
-
+    // The palette's k-means is the longest single step: it runs beside the rest.
+    let (palette, (luminance, colour, texture, features, regions)) = beside(
+        || kmeans_palette(&labs),
+        || {
+            let gray: GrayImage = image::imageops::grayscale(small);
+            let (gx, gy) = sobel(&gray);
+            // |∇| > T without a square root (the gradients are small integers: exact).
+            let edges = gx
+                .iter()
+                .zip(&gy)
+                .filter(|(x, y)| *x * *x + *y * *y > EDGE_THRESHOLD * EDGE_THRESHOLD)
+                .count();
+            let mean_l = labs.iter().map(|c| c.l).sum::<f32>() / n as f32;
+            let var_l = labs.iter().map(|c| (c.l - mean_l).powi(2)).sum::<f32>() / n as f32;
+            let texture = Texture {
+                contrast: (var_l.sqrt() * 3.5).clamp(0.0, 1.0),
+                edge_density: edges as f32 / n as f32,
+            };
+            let regions = regions::classify(&PixelStats {
+                width: w,
+                height: h,
+                labs: &labs,
+                luminance: &ys,
+                gx: &gx,
+                gy: &gy,
+            });
+            (
+                luminance_stats(&ys, &labs),
+                colour_stats(&labs),
+                texture,
+                scored_features(&gray, &ys, photo, small),
+                regions,
+            )
+        },
+    );
     Analysis {
         width: photo.width(),
         height: photo.height(),
@@ -81,6 +90,19 @@ pub fn analyze(photo: &Photo) -> Analysis {
         features,
         regions,
     }
+}
+
+/// Runs `side` on another thread while `main` runs on this one, where there are threads (the
+/// browser build has none: there they run one after the other).
+fn beside<A: Send, B>(side: impl FnOnce() -> A + Send, main: impl FnOnce() -> B) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    return std::thread::scope(|scope| {
+        let side = scope.spawn(side);
+        let main = main();
+        (side.join().expect("analysis threads do not panic"), main)
+    });
+    #[cfg(target_arch = "wasm32")]
+    return (side(), main());
 }
 
 /// Horizontal and vertical Sobel gradients of a grey image.
@@ -144,10 +166,11 @@ fn colour_stats(labs: &[Oklab]) -> Colour {
     // pixels dilute the vote so a nearly grey photo stays near 0.
     let warm_axis = 60f32.to_radians();
     let (mut warm, mut chroma_sum, mut sa, mut sb) = (0f32, 0f32, 0f32, 0f32);
+    // chroma · cos(hue − axis) = a · cos(axis) + b · sin(axis): no angle per pixel.
+    let (cos_axis, sin_axis) = (warm_axis.cos(), warm_axis.sin());
     for c in labs {
         let chroma = (c.a * c.a + c.b * c.b).sqrt();
-        let hue = c.b.atan2(c.a);
-        warm += chroma * (hue - warm_axis).cos();
+        warm += c.a * cos_axis + c.b * sin_axis;
         chroma_sum += chroma;
         sa += c.a;
         sb += c.b;
