@@ -22,9 +22,19 @@ fn dither(i: u64) -> f32 {
 
 fn to_i16(samples: &[f32], first_index: usize, out: &mut [i16]) {
     for (k, (o, &x)) in out.iter_mut().zip(samples).enumerate() {
-        let v = (x * 32767.0 + dither((first_index + k) as u64)).round();
-        *o = v.clamp(-32768.0, 32767.0) as i16;
+        let v = (x * 32767.0 + dither((first_index + k) as u64)).clamp(-32768.0, 32767.0);
+        *o = round_to_nearest(v) as i16;
     }
+}
+
+/// Rounds |x| < 2²² to the nearest integer (ties to even): adding and removing 1.5 × 2²³
+/// leaves no fraction bits. The same as `round` except at exact halves, which dithered
+/// samples practically never are; `round` is a library call per sample on baseline x86-64,
+/// and was a fifth of encoding.
+#[inline(always)]
+fn round_to_nearest(x: f32) -> f32 {
+    const SHIFT: f32 = 12_582_912.0;
+    (x + SHIFT) - SHIFT
 }
 
 /// Encodes interleaved stereo as a 16-bit WAV file in memory.
@@ -108,4 +118,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     tmp.as_file().sync_all().map_err(|e| err(e.to_string()))?;
     tmp.persist(path).map_err(|e| err(e.error.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_to_the_nearest_integer() {
+        let mut x = -32768.0f32;
+        while x <= 32767.0 {
+            assert_eq!(round_to_nearest(x), x.round_ties_even(), "{x}");
+            x += 0.123;
+        }
+        for x in [-32768.0, -2.5, -0.5, -0.49, 0.0, 0.49, 0.5, 1.5, 32767.0, 32766.5] {
+            assert_eq!(round_to_nearest(x), x.round_ties_even(), "{x}");
+        }
+    }
 }
