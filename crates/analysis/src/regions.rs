@@ -3,7 +3,8 @@
 //!
 //! Each cell is described by a few measurements — its height in the photo, its Oklab colour,
 //! texture, edge orientation (ripples and horizons are horizontal edges, trunks and walls
-//! vertical), its light against the photo's and against the cell above it — and classified by
+//! vertical), its light against the photo's and against the cell above it, the colour of the
+//! cells above and below, how much it mirrors what lies above the horizon — and classified by
 //! a softmax regression (`regions_model.rs`) trained on hand-labelled real photographs
 //! (testdata/real-photos/labels.tsv) by `cargo run --release -p photophone-analysis --example
 //! train_regions`. Colour alone cannot tell a dusk sky from a lake or a dark foreground from
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const GRID_COLS: usize = 6;
 pub const GRID_ROWS: usize = 4;
 /// Measurements per cell (see [`cell_features`]).
-pub const FEATURES: usize = 26;
+pub const FEATURES: usize = 33;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -136,6 +137,10 @@ pub fn cell_features(s: &PixelStats) -> Vec<[f32; FEATURES]> {
     let top_row_l = row_mean(0, &mean_l);
     let top_edges = row_mean(0, &edge_share);
     let top_minus_bottom_row = top_row_l - row_mean(GRID_ROWS - 1, &mean_l);
+    let mean_a = |c: &Sums| c.a / c.n.max(1.0);
+    let mean_b = |c: &Sums| c.b / c.n.max(1.0);
+    let (top_a, top_b) = (row_mean(0, &mean_a), row_mean(0, &mean_b));
+    let reflection = mirror_correlation(s);
     let mut out = Vec::with_capacity(sums.len());
     for (k, c) in sums.iter().enumerate() {
         let n = c.n.max(1.0);
@@ -156,6 +161,10 @@ pub fn cell_features(s: &PixelStats) -> Vec<[f32; FEATURES]> {
             .flatten()
             .map(|&cc| edge_share(&sums[row * GRID_COLS + cc]))
             .fold((0f32, 0f32), |(s, m), e| (s + e, m + 1.0));
+        // Colour of the cells above and below (the cell itself at the edge): water lies under
+        // sky or shore, sky over land.
+        let above_cell = &sums[row.saturating_sub(1) * GRID_COLS + col];
+        let below_cell = &sums[(row + 1).min(GRID_ROWS - 1) * GRID_COLS + col];
         let n_bottom = (c.n - c.n_top).max(1.0);
         let top_minus_bottom = c.l_top / c.n_top.max(1.0) - (c.l - c.l_top) / n_bottom;
         out.push([
@@ -185,9 +194,90 @@ pub fn cell_features(s: &PixelStats) -> Vec<[f32; FEATURES]> {
             top_edges,
             top_minus_bottom_row,
             c.y / n,
+            mean_a(above_cell) * 5.0,
+            mean_b(above_cell) * 5.0,
+            mean_a(below_cell) * 5.0,
+            mean_b(below_cell) * 5.0,
+            l - row_mean(row, &mean_l),
+            (a - top_a).hypot(b - top_b) * 10.0,
+            reflection[k],
         ]);
     }
     out
+}
+
+/// How much each cell looks like a mirror image of what lies above the horizon: the
+/// correlation of the cell's column-mean lightness profile with that of the rows mirrored
+/// about the horizon (0 above the horizon, when too little lies below it, or when either
+/// profile is flat). Still water reflects the shore and the sky. The horizon is the pixel
+/// row with the strongest change of the (smoothed) row-mean lightness in the middle three
+/// quarters of the photo.
+fn mirror_correlation(s: &PixelStats) -> [f32; GRID_COLS * GRID_ROWS] {
+    let mut out = [0f32; GRID_COLS * GRID_ROWS];
+    let (w, h) = (s.width as usize, s.height as usize);
+    if w < 2 * GRID_COLS || h < 16 || s.labs.len() < w * h {
+        return out;
+    }
+    let row_l: Vec<f32> = (0..h)
+        .map(|y| s.labs[y * w..(y + 1) * w].iter().map(|c| c.l).sum::<f32>() / w as f32)
+        .collect();
+    let smooth: Vec<f32> = (0..h)
+        .map(|y| {
+            (y.saturating_sub(2)..(y + 3).min(h))
+                .map(|i| row_l[i])
+                .sum::<f32>()
+                / 5.0
+        })
+        .collect();
+    let horizon = (h / 8..(h * 7 / 8).min(h - 6))
+        .max_by(|&i, &j| {
+            let d = |i: usize| (smooth[i + 6] - smooth[i]).abs();
+            d(i).total_cmp(&d(j)).then(j.cmp(&i))
+        })
+        .map_or(h / 2, |i| i + 3);
+    for (k, value) in out.iter_mut().enumerate() {
+        let (row, col) = (k / GRID_COLS, k % GRID_COLS);
+        let (y0, y1) = ((row * h / GRID_ROWS).max(horizon + 1), (row + 1) * h / GRID_ROWS);
+        let (x0, x1) = (col * w / GRID_COLS, (col + 1) * w / GRID_COLS);
+        // Rows below the horizon whose mirror image lies in the photo.
+        let rows: Vec<usize> = (y0..y1).filter(|&y| y <= 2 * horizon).collect();
+        if rows.len() < 4 {
+            continue;
+        }
+        let profile = |mirrored: bool| -> Vec<f32> {
+            (x0..x1)
+                .map(|x| {
+                    rows.iter()
+                        .map(|&y| s.labs[(if mirrored { 2 * horizon - y } else { y }) * w + x].l)
+                        .sum::<f32>()
+                        / rows.len() as f32
+                })
+                .collect()
+        };
+        *value = correlation(&profile(false), &profile(true));
+    }
+    out
+}
+
+/// Pearson correlation; 0 when either series is flat.
+fn correlation(p: &[f32], q: &[f32]) -> f32 {
+    let n = p.len().min(q.len()) as f32;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (mp, mq) = (p.iter().sum::<f32>() / n, q.iter().sum::<f32>() / n);
+    let (mut spq, mut spp, mut sqq) = (0f32, 0f32, 0f32);
+    for (a, b) in p.iter().zip(q) {
+        spq += (a - mp) * (b - mq);
+        spp += (a - mp) * (a - mp);
+        sqq += (b - mq) * (b - mq);
+    }
+    let (sp, sq) = ((spp / n).sqrt(), (sqq / n).sqrt());
+    if sp < 1e-4 || sq < 1e-4 {
+        0.0
+    } else {
+        (spq / n / (sp * sq)).clamp(-1.0, 1.0)
+    }
 }
 
 /// Class probabilities (in [`KINDS`] order) for one cell's measurements.
@@ -310,4 +400,60 @@ pub fn fit(cells: &[([f32; FEATURES], usize)], l2: f32, steps: usize) -> Model {
         }
     }
     model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flat photos (black, white, grey) of any size, down to 1×1, and a hard horizon give finite
+    /// measurements and probabilities.
+    #[test]
+    fn features_are_finite_for_flat_tiny_and_split_images() {
+        let mut cases: Vec<(u32, u32, Vec<Oklab>)> = Vec::new();
+        for (w, h) in [(1, 1), (2, 1), (1, 7), (6, 4), (13, 9), (64, 40), (512, 320)] {
+            for l in [0.0, 0.5, 1.0] {
+                cases.push((w, h, vec![Oklab::new(l, 0.0, 0.0); (w * h) as usize]));
+            }
+        }
+        // Light sky over dark ground, and a mirrored stripe pattern.
+        let (w, h) = (96u32, 64u32);
+        let split = (0..w * h)
+            .map(|i| Oklab::new(if i / w < h / 2 { 0.9 } else { 0.1 }, 0.0, -0.1))
+            .collect();
+        cases.push((w, h, split));
+        let stripes = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                let l = if (x / 4) % 2 == 0 { 0.8 } else { 0.3 } * if y < h / 2 { 1.0 } else { 0.6 };
+                Oklab::new(l, 0.0, 0.0)
+            })
+            .collect();
+        cases.push((w, h, stripes));
+        for (w, h, labs) in cases {
+            let n = labs.len();
+            let luminance: Vec<f32> = labs.iter().map(|c| c.l.powi(3)).collect();
+            let grads: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { 400.0 } else { 0.0 }).collect();
+            let stats = PixelStats {
+                width: w,
+                height: h,
+                labs: &labs,
+                luminance: &luminance,
+                gx: &grads,
+                gy: &grads,
+            };
+            let features = cell_features(&stats);
+            assert_eq!(features.len(), GRID_COLS * GRID_ROWS);
+            for x in &features {
+                assert!(x.iter().all(|v| v.is_finite()), "{w}x{h}: {x:?}");
+                let p = probabilities(x);
+                assert!(p.iter().all(|v| v.is_finite()), "{w}x{h}: {p:?}");
+                assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            }
+            let r = classify(&stats);
+            assert!([r.sky, r.water, r.vegetation, r.ground, r.sky_luminance]
+                .iter()
+                .all(|v| v.is_finite()));
+        }
+    }
 }
