@@ -1,4 +1,7 @@
-//! Synthesis: renders a [`Score`] to stereo audio with fundsp.
+//! Synthesis: renders a [`Score`] to stereo audio with fundsp. Where fundsp's per-sample nodes
+//! were most of a render's time, block nodes of our own do the same work: the mix bus and
+//! reverb network (`bus`, `reverb`), the filters (`svf`), the pad's chords and the lead's notes
+//! (`tones`); each says what it replaces and how it is checked against fundsp.
 //!
 //! - [`render`]: the whole piece, mastered to −16 LUFS integrated with peaks ≤ −1 dBFS
 //!   (the dry voices and the reverb bus run on two threads as a pipeline).
