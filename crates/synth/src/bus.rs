@@ -74,7 +74,7 @@ mod tests {
             let (mut theirs, mut ours): (Box<dyn AudioUnit>, Bus) = match wet {
                 Some(wet) => (
                     Box::new(
-                        (multipass::<U2>() & wet * reverb_stereo(20.0, 4.0, 0.6))
+                        (multipass::<U2>() & (wet * reverb_stereo(20.0, 4.0, 0.6)))
                             >> (dcblock_hz(12.0) | dcblock_hz(12.0)),
                     ),
                     Bus::with_reverb(20.0, 4.0, 0.6, wet, 44_100.0),
