@@ -155,7 +155,7 @@ fn resynth(
     }
     let cond = conditioning::analyse(&x, c.sample_rate, c.hop);
     let synth = Synth::new(c.sample_rate, c.hop, c.noise_bands);
-    let mut y = render::render(&model, &synth, &cond.features);
+    let mut y = render::render(&model, &synth, &cond.features, 0);
     y.resize(x.len(), 0.0);
     let bytes = photophone::synth::wav::encode_wav_mono(&y, c.sample_rate);
     crate::write(output, &bytes)

@@ -258,8 +258,9 @@ fn mix(score: &Score, parts: &[Part], timbre: &Timbre, rate: u32, bed: Bed) -> s
         let rest = s.spawn(|| (bed == Bed::Arrangement).then(|| synth::render_raw(&rest, rate)));
         let lines: Vec<(Vec<f32>, f64)> = parts
             .iter()
-            .map(|p| {
-                let mut line = timbre.play_at(&p.notes, score.seconds, rate);
+            .enumerate()
+            .map(|(voice, p)| {
+                let mut line = timbre.play_at(&p.notes, score.seconds, rate, voice);
                 fade(&mut line, rate);
                 let stereo: Vec<f32> = line.iter().flat_map(|&v| [v, v]).collect();
                 (stereo, p.over_rest_db)

@@ -285,7 +285,7 @@ fn play(args: &[String]) {
         .collect();
     let synth = Synth::new(c.sample_rate, c.hop, c.noise_bands);
     let started = std::time::Instant::now();
-    let y = play(&model, &synth, &notes, &art, seconds);
+    let y = play(&model, &synth, &notes, &art, seconds, 0);
     let render_s = started.elapsed().as_secs_f64();
     std::fs::write(&args[4], photophone_synth_wav(&y)).expect("write");
     // Score pitch per frame, from 50 ms after a note starts to its end.

@@ -29,9 +29,17 @@ impl Timbre {
         })
     }
 
-    /// `notes` for `seconds`, mono at `rate` Hz (resampled from the model's rate).
-    pub fn play_at(&self, notes: &[Note], seconds: f64, rate: u32) -> Vec<f32> {
-        let y = play(&self.model, &self.synth, notes, &self.articulation, seconds);
+    /// `notes` for `seconds` as line `voice` of the piece, mono at `rate` Hz (resampled from
+    /// the model's rate).
+    pub fn play_at(&self, notes: &[Note], seconds: f64, rate: u32, voice: usize) -> Vec<f32> {
+        let y = play(
+            &self.model,
+            &self.synth,
+            notes,
+            &self.articulation,
+            seconds,
+            voice,
+        );
         let mut out = photophone_wavenet::audio::resample(&y, self.model.config.sample_rate, rate);
         out.resize((seconds * rate as f64).round() as usize, 0.0);
         out

@@ -207,17 +207,19 @@ pub fn curves(notes: &[Note], a: &Articulation, seconds: f64, rate: u32, hop: us
     crate::Features { f0, loudness: loud }
 }
 
-/// `notes` played in the timbre of `model` for `seconds`, at the model's rate.
+/// `notes` played in the timbre of `model` for `seconds`, at the model's rate, as line
+/// `voice` of the piece (each line draws its own noise).
 pub fn play(
     model: &crate::Model,
     synth: &crate::synth::Synth,
     notes: &[Note],
     a: &Articulation,
     seconds: f64,
+    voice: usize,
 ) -> Vec<f32> {
     let c = &model.config;
     let features = curves(notes, a, seconds, c.sample_rate, c.hop);
-    let mut y = crate::render::render(model, synth, &features);
+    let mut y = crate::render::render(model, synth, &features, voice);
     y.truncate((seconds * c.sample_rate as f64) as usize);
     y
 }
