@@ -247,16 +247,25 @@ impl AudioNode for LeadNote {
             let x = (F32x::new(t.try_into().expect("eight lanes")) * std::f32::consts::TAU).sin();
             s.copy_from_slice(&x.to_array());
         }
+        // The blend: a pure sine (dark photos) needs no saw.
+        let [a, b] = self.mix;
+        let blend = &mut sine[..size];
+        if b == 0.0 {
+            blend.iter_mut().for_each(|s| *s *= a);
+        } else {
+            let (dt, inv_dt) = (self.delta, inverse(self.delta));
+            for (s, &t) in blend.iter_mut().zip(&t[..size]) {
+                let saw_phase = t + SAW_OFFSET;
+                let saw_phase = saw_phase - if saw_phase >= 1.0 { 1.0 } else { 0.0 };
+                *s = *s * a + saw(saw_phase, dt, inv_dt) * b;
+            }
+        }
         // The envelope is exact at the block's start, then follows the decay table.
         let start = self.level * (-self.decay as f64 * self.elapsed as f64 / self.sample_rate).exp() as f32;
-        let [a, b] = self.mix;
         let [l, r] = self.gains;
-        let (dt, inv_dt) = (self.delta, inverse(self.delta));
         let mut out = [[0f32; N]; 2];
-        for i in 0..size {
-            let saw_phase = t[i] + SAW_OFFSET;
-            let saw_phase = saw_phase - if saw_phase >= 1.0 { 1.0 } else { 0.0 };
-            let x = (sine[i] * a + saw(saw_phase, dt, inv_dt) * b) * (start * self.fall[i]);
+        for (i, &x) in blend.iter().enumerate() {
+            let x = x * (start * self.fall[i]);
             out[0][i] = x * l;
             out[1][i] = x * r;
         }
