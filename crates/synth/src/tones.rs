@@ -49,14 +49,15 @@ fn frac(x: f32) -> f32 {
     }
 }
 
-/// fundsp's PolyBLEP sawtooth (`PolySaw`) at phase `t` with phase step `dt` (< ½): a ramp
-/// from −1 to 1 whose jump is smoothed by a polynomial over the samples next to it. Written
-/// with selects so that a block of them vectorises.
+/// fundsp's PolyBLEP sawtooth (`PolySaw`) at phase `t` with phase step `dt`: a ramp from −1
+/// to 1 whose jump is smoothed by a polynomial over the samples next to it. Written with
+/// selects so that a block of them vectorises; the branches are fundsp's, in its order (which
+/// matters only above half the sample rate, where both hold).
 #[inline(always)]
 fn saw(t: f32, dt: f32, inv_dt: f32) -> f32 {
     let after_jump = t < dt;
     let before_jump = t > 1.0 - dt;
-    let z = (t - if before_jump { 1.0 } else { 0.0 }) * inv_dt;
+    let z = if after_jump { t } else { t - 1.0 } * inv_dt;
     let blep = if after_jump {
         z + z - z * z - 1.0
     } else if before_jump {
@@ -343,6 +344,13 @@ mod tests {
             let expected = theirs.tick(&Frame::default())[0];
             t = frac(t + dt);
             assert!((super::saw(t, dt, 1.0 / dt) - expected).abs() < 1e-3, "phase {t}");
+        }
+        // Above half the sample rate both corrections apply; fundsp takes the first.
+        let dt = 0.6;
+        for t in [0.05, 0.3, 0.45, 0.55] {
+            let z = t / dt;
+            let expected = 2.0 * t - 1.0 - (z + z - z * z - 1.0);
+            assert!((super::saw(t, dt, 1.0 / dt) - expected).abs() < 1e-6, "phase {t}");
         }
     }
 
