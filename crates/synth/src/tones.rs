@@ -94,6 +94,8 @@ fn write(out: &[[f32; N]; 2], size: usize, output: &mut BufferMut) {
 #[derive(Clone)]
 struct Tone {
     hz: f32,
+    /// The phase the saw starts at, and where it is now.
+    start: f32,
     phase: f32,
     delta: f32,
     /// Left and right gain: level × pan.
@@ -115,9 +117,11 @@ pub(crate) fn chord(tones: &[(f32, f32, f32)], seed: u64) -> An<Chord> {
         .map(|(i, &(hz, level, place))| {
             let bits = photophone_rng::counter_hash(seed.wrapping_add(i as u64)) >> 40;
             let [l, r] = pan_gains(place);
+            let start = bits as f32 / (1u64 << 24) as f32;
             Tone {
                 hz,
-                phase: bits as f32 / (1u64 << 24) as f32,
+                start,
+                phase: start,
                 delta: 0.0,
                 gains: [level * l, level * r],
             }
@@ -132,6 +136,10 @@ impl AudioNode for Chord {
     const ID: u64 = 0x7068_6f74_6f63_6864;
     type Inputs = U0;
     type Outputs = U2;
+
+    fn reset(&mut self) {
+        self.tones.iter_mut().for_each(|tone| tone.phase = tone.start);
+    }
 
     fn set_sample_rate(&mut self, sample_rate: f64) {
         for tone in &mut self.tones {
