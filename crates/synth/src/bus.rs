@@ -11,6 +11,7 @@ use fundsp::prelude32::{dcblock_hz, An, DCBlock, Frame};
 /// Frames processed at once (a stack buffer per side).
 const SPAN: usize = 1024;
 
+/// Stereo in, stereo out, in place: the reverb send (ambient scores) and DC blocking.
 pub struct Bus {
     /// The reverb and its wet gain (ambient scores only).
     reverb: Option<(Reverb, f32)>,
