@@ -132,7 +132,10 @@ impl Reverb {
                 *y = acc;
             }
         }
-        self.h.copy_from_slice(&self.y);
+        // Only the block's part of each row (a stream's blocks are far shorter than a row).
+        for (h, y) in self.h.chunks_exact_mut(step).zip(self.y.chunks_exact(step)) {
+            h[..n].copy_from_slice(&y[..n]);
+        }
     }
 
     /// fundsp's `FrameHadamard` over the block: butterflies in its order, each over the block.
