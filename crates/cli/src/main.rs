@@ -4,6 +4,7 @@
 mod arenas;
 mod batch;
 mod generate;
+mod maze;
 mod play;
 mod timbre;
 mod train;
@@ -125,7 +126,15 @@ enum Command {
         /// After SIGTERM or Ctrl-C, seconds that requests in flight get to finish.
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
         shutdown_grace: f64,
+        /// A folder of photos the maze page (/maze) can open and walk through.
+        #[arg(long, value_name = "DIR")]
+        photos: Option<PathBuf>,
     },
+    /// Walk through a maze of a folder's photos in the browser (serves it and prints the
+    /// address), or print the maze's layout as JSON (--layout).
+    Maze(maze::MazeArgs),
+    /// Render a scripted walk through a folder's maze to a binaural WAV (the page's engine).
+    Walk(maze::WalkArgs),
     /// Play a photo's music on the default audio output.
     Play {
         photo: Option<PathBuf>,
@@ -196,7 +205,7 @@ pub fn check_writable(path: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::file(path, format!("cannot write here ({e})")))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     synth::wav::write_atomically(path, bytes).map_err(|e| Failure(e.to_string()))
 }
 
@@ -331,7 +340,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             jobs,
             no_wasm_engine,
             shutdown_grace,
-        } => serve(addr, jobs, !no_wasm_engine, shutdown_grace),
+            photos,
+        } => serve(addr, jobs, !no_wasm_engine, shutdown_grace, photos),
+        Command::Maze(args) => maze::maze(args),
+        Command::Walk(args) => maze::walk(args),
         Command::Play { photo, music } => {
             let opts = options(&music)?;
             let photo = load(&photo, photophone::resolution_for(opts.style))?;
@@ -340,18 +352,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn serve(
+pub(crate) fn serve(
     addr: std::net::SocketAddr,
     jobs: Option<usize>,
     wasm_engine: bool,
     shutdown_grace: f64,
+    photos: Option<PathBuf>,
 ) -> Result<(), Failure> {
     if !(0.0..=3600.0).contains(&shutdown_grace) {
         return Err(Failure(format!(
             "--shutdown-grace must be between 0 and 3600 seconds, got {shutdown_grace}"
         )));
     }
+    if let Some(dir) = &photos {
+        if !dir.is_dir() {
+            return Err(Failure(format!("--photos {}: not a folder", dir.display())));
+        }
+    }
     let mut limits = photophone_web::Limits {
+        photos,
         wasm_engine,
         shutdown_grace: std::time::Duration::from_secs_f64(shutdown_grace),
         ..Default::default()

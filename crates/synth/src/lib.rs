@@ -19,6 +19,7 @@ mod voices;
 pub mod wav;
 
 pub use bus::Bus;
+pub use reverb::Reverb;
 pub use master::{loudness_lufs, master, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
 pub use stream::Stream;
 pub use voices::{build, Voices};

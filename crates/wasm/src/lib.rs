@@ -6,6 +6,9 @@
 //! as JSON bytes. Only numbers and byte/float slices cross the boundary: an
 //! AudioWorkletGlobalScope has no TextDecoder, so no strings are passed.
 
+mod maze;
+pub use maze::MazeEngine;
+
 use photophone_compose::Score;
 use photophone_synth::Stream;
 #[cfg(target_arch = "wasm32")]
