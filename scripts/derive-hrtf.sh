@@ -39,9 +39,10 @@ Listening Group, 1994): W. G. Gardner and K. D. Martin, "HRTF measurements of a 
 J. Acoust. Soc. Am. 97 (6), 3907-3908 (1995).
 
 Source: /$sofa_path in Debian's package $package $version.
-Derived by scripts/derive-hrtf.sh and crates/maze/examples/derive_hrtf.rs: the elevation-0
-directions only, each ear's arrival delay, minimum-phase responses resampled to 44.1 and
-48 kHz and truncated.
+Derived by scripts/derive-hrtf.sh and crates/maze/examples/derive_hrtf.rs: the 72
+directions at elevation 0 only; per direction and ear the arrival delay, and the response
+windowed to 3 ms from its onset, resampled to 44.1 and 48 kHz, diffuse-field equalized, made
+minimum phase and truncated.
 
 Copyright and licence of the data, as /usr/share/doc/$package/copyright gives them:
 

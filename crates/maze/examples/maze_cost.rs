@@ -22,7 +22,8 @@ fn main() {
     let budget_ms = 0.5 * QUANTUM as f64 / RATE as f64 * 1000.0;
     let builds = build_costs(&scores);
     println!(
-        "building one photo's graph (60 s score, once per loop, at most one per quantum): median {:.2} ms, max {:.2} ms",
+        "building one photo's graph ({} s score, once per loop, at most one per quantum): median {:.2} ms, max {:.2} ms",
+        photophone_maze::folder::SCORE_SECONDS,
         builds[builds.len() / 2],
         builds[builds.len() - 1]
     );
@@ -62,9 +63,9 @@ fn build_costs(scores: &[photophone::compose::Score]) -> Vec<f64> {
         .map(|s| {
             let fitted = grid.fit(s);
             let t = Instant::now();
-            let voices = photophone_synth::build(&fitted, RATE as f64);
+            let graph = photophone_synth::build_dry(&fitted, RATE as f64);
             let ms = t.elapsed().as_secs_f64() * 1000.0;
-            drop(voices);
+            drop(graph);
             ms
         })
         .collect();

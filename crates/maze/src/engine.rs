@@ -2,7 +2,7 @@
 //! `photophone walk`: every photo with a score is a voice; each block it
 //! 1. moves the listener (a scripted walk by the engine's own sample clock, or the live pose),
 //! 2. every [`UPDATE_FRAMES`] recomputes what the listener hears of each photo through the
-//!    maze ([`crate::acoustics`]) and keeps the most audible [`Engine::max_voices`] playing
+//!    maze ([`crate::acoustics`]) and keeps the most audible [`Engine::set_max_voices`] playing
 //!    (the rest fade out and stop costing anything),
 //! 3. renders each playing voice and places it binaurally ([`crate::spatial`]), sending a
 //!    little of it to one shared room reverb,

@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 /// Extensions photophone decodes.
 pub const PHOTO_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"];
 
-/// Seconds of music a maze photo's score is composed for (it then loops on the maze's bars):
-/// long enough that the loop is not noticed, short enough to build its graph quickly.
-pub const SCORE_SECONDS: f64 = 60.0;
+/// Seconds of music a maze photo's score is composed for (it then loops on the maze's bars,
+/// each loop overlapping the last one's closing fade). Building a score's graph takes time in
+/// proportion to its notes, on the audio thread: a 60-s score took 2.0 ms median and 6.6 ms
+/// at most on this machine (`examples/maze_cost.rs`), more than a 2.67-ms quantum; 30 s
+/// halves that.
+pub const SCORE_SECONDS: f64 = 30.0;
 
 /// What is wrong with a maze folder: one line.
 #[derive(Debug, thiserror::Error)]

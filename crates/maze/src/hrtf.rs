@@ -18,8 +18,10 @@
 //!       earlier ear's (so the nearer ear has 0);
 //!     - `f32` × taps left response, `f32` × taps right response (minimum phase).
 //!
-//! The stored sets are at 44100 and 48000 Hz, 72 directions 5° apart, scaled so that a
-//! frontal source keeps white noise at unit power per ear on average.
+//! The stored sets are at 44100 and 48000 Hz: 72 directions 5° apart, 103 and 112 taps
+//! (2.3 ms), diffuse-field equalized (averaged over every measured direction, the power
+//! response is about 0 dB at every frequency: the measurement's loudspeaker and microphone
+//! are divided out, and a sound keeps its balance on average).
 
 use std::f64::consts::PI;
 
@@ -31,8 +33,9 @@ const MAGIC: &[u8; 8] = b"PPHRTF01";
 const RATES: std::ops::RangeInclusive<u32> = 8000..=384_000;
 /// Delays are relative to the nearer ear, so a real head stays far below this.
 const MAX_DELAY_S: f32 = 0.01;
-/// Windowed-sinc resampler: half-width in input samples, Kaiser beta, and cutoff as a
-/// fraction of the lower Nyquist frequency.
+/// Windowed-sinc resampler (for rates other than the stored ones): half-width in input
+/// samples at the lower rate, Kaiser beta, and cutoff as a fraction of the lower Nyquist
+/// frequency.
 const SINC_HALF_WIDTH: f64 = 32.0;
 const KAISER_BETA: f64 = 8.0;
 const SINC_CUTOFF: f64 = 0.95;
@@ -71,9 +74,10 @@ pub enum HrtfError {
 
 impl Hrtf {
     /// MIT KEMAR at `sample_rate`: the stored set for 44100 or 48000 Hz; for any other rate
-    /// from 8000 to 384000 Hz, the stored set nearest in ratio, resampled (windowed sinc, the
-    /// same duration in taps at the new rate, the same delays in seconds); other rates are
-    /// an error.
+    /// from 8000 to 384000 Hz, the stored set nearest in ratio, resampled (windowed sinc, then
+    /// minimum phase again: the same duration in taps at the new rate, the same magnitude
+    /// below both Nyquist frequencies, the same delays in seconds; a fraction of a second of
+    /// work, so make it once); other rates are an error.
     pub fn kemar(sample_rate: u32) -> Result<Hrtf, HrtfError> {
         Hrtf::from_bytes(KEMAR, sample_rate)
     }
@@ -158,15 +162,14 @@ impl Hrtf {
         (a, b, weight)
     }
 
-    /// This set at `sample_rate`: every response resampled to the same duration, scaled by
-    /// the rate ratio so its frequency response stays the same; delays kept in seconds.
+    /// This set at `sample_rate`: every response resampled to the same duration and made
+    /// minimum phase again; delays kept in seconds.
     fn resampled(&self, sample_rate: u32) -> Hrtf {
         let ratio = f64::from(sample_rate) / f64::from(self.sample_rate);
         let taps = ((self.taps as f64 * ratio).round() as usize).max(1);
         let resample_all = |responses: &[f32]| -> Vec<f32> {
-            responses
-                .chunks_exact(self.taps)
-                .flat_map(|ir| resample(ir, ratio, taps))
+            let each = responses.chunks_exact(self.taps);
+            each.flat_map(|ir| minimum_phase(&resample(ir, ratio), taps))
                 .collect()
         };
         Hrtf {
@@ -185,26 +188,116 @@ fn rate_distance(a: u32, b: u32) -> f64 {
     (f64::from(a) / f64::from(b)).ln().abs()
 }
 
-/// `taps` samples of `ir` resampled by `ratio` (new rate over old), band-limited below the
-/// lower Nyquist frequency by a Kaiser-windowed sinc and scaled by 1 / `ratio`, which keeps
-/// the frequency response.
-fn resample(ir: &[f32], ratio: f64, taps: usize) -> Vec<f32> {
+/// `ir` resampled by `ratio` (new rate over old), band-limited below the lower Nyquist
+/// frequency by a Kaiser-windowed sinc and scaled by 1 / `ratio`, which keeps the frequency
+/// response. The output covers the whole reconstruction, the sinc's ringing before the first
+/// sample included: a minimum-phase response starts at once, and cutting that ringing off
+/// would tilt its spectrum by decibels.
+fn resample(ir: &[f32], ratio: f64) -> Vec<f64> {
     let cutoff = SINC_CUTOFF * ratio.min(1.0);
     let half = SINC_HALF_WIDTH / ratio.min(1.0);
-    (0..taps)
+    let len = ((ir.len() as f64 - 1.0 + 2.0 * half) * ratio).ceil() as usize + 1;
+    // The sinc's gain, the window's normalisation and the rate ratio, folded into one factor.
+    let scale = cutoff / bessel_i0(KAISER_BETA) / ratio;
+    (0..len)
         .map(|k| {
-            let t = k as f64 / ratio;
+            let t = k as f64 / ratio - half;
             let first = (t - half).ceil().max(0.0) as usize;
-            let last = ((t + half).floor() as usize).min(ir.len() - 1);
+            let last = ((t + half).floor().max(0.0) as usize).min(ir.len() - 1);
             let sum: f64 = (first..=last)
                 .map(|i| {
                     let d = t - i as f64;
-                    f64::from(ir[i]) * cutoff * sinc(cutoff * d) * kaiser(d / half)
+                    f64::from(ir[i]) * sinc(cutoff * d) * kaiser_unscaled(d / half)
                 })
                 .sum();
-            (sum / ratio) as f32
+            sum * scale
         })
         .collect()
+}
+
+/// The first `taps` of the minimum-phase response with `ir`'s magnitude, faded out over its
+/// last eighth with a half Hann window as the stored responses are.
+fn minimum_phase(ir: &[f64], taps: usize) -> Vec<f32> {
+    // Long against the response, so that the folded cepstrum barely aliases.
+    let n = (8 * ir.len().max(taps)).next_power_of_two();
+    let mut x = causal_cepstrum(ir, n);
+    fft(&mut x, false);
+    x.iter_mut()
+        .for_each(|c| *c = (c.0.exp() * c.1.cos(), c.0.exp() * c.1.sin()));
+    fft(&mut x, true);
+    let fade = ((taps as f64 / 8.0).round() as usize).max(1);
+    (0..taps)
+        .map(|i| {
+            let from_end = taps - i;
+            let gain = if from_end > fade {
+                1.0
+            } else {
+                0.5 - 0.5 * (PI * from_end as f64 / (fade + 1) as f64).cos()
+            };
+            (x[i].0 / n as f64 * gain) as f32
+        })
+        .collect()
+}
+
+/// The real cepstrum of `ir`'s log magnitude over `n` bins, folded onto positive quefrencies:
+/// the log spectrum of the minimum-phase response, once transformed back.
+fn causal_cepstrum(ir: &[f64], n: usize) -> Vec<(f64, f64)> {
+    let mut x: Vec<(f64, f64)> = ir.iter().map(|&s| (s, 0.0)).collect();
+    x.resize(n, (0.0, 0.0));
+    fft(&mut x, false);
+    let peak = x.iter().fold(0.0_f64, |p, &(re, im)| p.max(re.hypot(im)));
+    // A floor 100 dB down: a zero has no logarithm.
+    x.iter_mut()
+        .for_each(|c| *c = (c.0.hypot(c.1).max(peak * 1e-5).ln(), 0.0));
+    fft(&mut x, true);
+    for (q, c) in x.iter_mut().enumerate() {
+        let weight = match q {
+            0 => 1.0,
+            q if q < n / 2 => 2.0,
+            q if q == n / 2 => 1.0,
+            _ => 0.0,
+        };
+        *c = (c.0 * weight / n as f64, 0.0);
+    }
+    x
+}
+
+/// An in-place radix-2 FFT of `x` (a power of two long); `inverse` leaves out the 1 / n.
+fn fft(x: &mut [(f64, f64)], inverse: bool) {
+    let n = x.len();
+    let mut j = 0;
+    for i in 1..n {
+        let mut bit = n >> 1;
+        while j & bit != 0 {
+            j ^= bit;
+            bit >>= 1;
+        }
+        j |= bit;
+        if i < j {
+            x.swap(i, j);
+        }
+    }
+    let sign = if inverse { 1.0 } else { -1.0 };
+    let twiddles: Vec<(f64, f64)> = (0..n / 2)
+        .map(|k| {
+            let (sin, cos) = (sign * 2.0 * PI * k as f64 / n as f64).sin_cos();
+            (cos, sin)
+        })
+        .collect();
+    let mut len = 2;
+    while len <= n {
+        let stride = n / len;
+        for start in (0..n).step_by(len) {
+            for k in 0..len / 2 {
+                let (cos, sin) = twiddles[k * stride];
+                let (a, b) = (x[start + k], x[start + k + len / 2]);
+                let turned = (b.0 * cos - b.1 * sin, b.0 * sin + b.1 * cos);
+                x[start + k] = (a.0 + turned.0, a.1 + turned.1);
+                x[start + k + len / 2] = (a.0 - turned.0, a.1 - turned.1);
+            }
+        }
+        len <<= 1;
+    }
 }
 
 fn sinc(x: f64) -> f64 {
@@ -215,9 +308,10 @@ fn sinc(x: f64) -> f64 {
     }
 }
 
-/// The Kaiser window at `u` in -1..=1.
-fn kaiser(u: f64) -> f64 {
-    bessel_i0(KAISER_BETA * (1.0 - u * u).max(0.0).sqrt()) / bessel_i0(KAISER_BETA)
+/// The Kaiser window at `u` in -1..=1, before its division by I0(KAISER_BETA) (a constant:
+/// the resampler divides once).
+fn kaiser_unscaled(u: f64) -> f64 {
+    bessel_i0(KAISER_BETA * (1.0 - u * u).max(0.0).sqrt())
 }
 
 /// The modified Bessel function of order 0, by its power series.
@@ -502,16 +596,26 @@ mod tests {
 
     #[test]
     fn resampling_keeps_the_response() {
-        let (stored, resampled) = (Hrtf::kemar(48000).unwrap(), Hrtf::kemar(96000).unwrap());
-        assert_eq!(resampled.taps(), 2 * stored.taps());
-        assert_eq!(resampled.max_delay_s(), stored.max_delay_s());
-        for azimuth in [0.0, 90.0, 225.0] {
-            let (a, _) = at(&stored, azimuth);
-            let (b, _) = at(&resampled, azimuth);
-            for ear in 0..2 {
-                let band = |ir: &[f32], rate| band_energy(ir, rate, 500.0, 16000.0);
-                let change = db(band(&b[ear], 96000) / band(&a[ear], 48000));
-                assert!(change.abs() < 0.5, "{azimuth} deg, ear {ear}: {change:.2} dB");
+        let stored = Hrtf::kemar(48000).unwrap();
+        // Up, and down to a band that ends below 16 kHz.
+        for (rate, top_hz) in [(96000, 16000.0), (32000, 12000.0)] {
+            let resampled = Hrtf::kemar(rate).unwrap();
+            let duration = |hrtf: &Hrtf| hrtf.taps() as f64 / f64::from(hrtf.sample_rate());
+            assert!((duration(&resampled) - duration(&stored)).abs() < 1.0 / f64::from(rate));
+            assert_eq!(resampled.max_delay_s(), stored.max_delay_s());
+            for azimuth in [0.0, 90.0, 225.0] {
+                let ((a, _), (b, _)) = (at(&stored, azimuth), at(&resampled, azimuth));
+                for ear in 0..2 {
+                    // Per band: a response can keep its total and still tilt.
+                    for (low, high) in [(100.0, 1000.0), (1000.0, 4000.0), (4000.0, top_hz)] {
+                        let band = |ir: &[f32], rate| band_energy(ir, rate, low, high);
+                        let change = db(band(&b[ear], rate) / band(&a[ear], 48000));
+                        assert!(
+                            change.abs() < 0.5,
+                            "{rate} Hz, {azimuth} deg, ear {ear}, {low} Hz: {change:.2} dB"
+                        );
+                    }
+                }
             }
         }
     }

@@ -64,8 +64,7 @@ impl PhotoVoice {
 
     /// Builds the next loop's graph.
     pub fn build(&mut self) {
-        let voices = photophone_synth::build(&self.score, self.sample_rate as f64);
-        self.prebuilt = Some(voices.dry);
+        self.prebuilt = Some(photophone_synth::build_dry(&self.score, self.sample_rate as f64));
     }
 
     /// Writes the block starting at global frame `now` (mono, at [`VOICE_GAIN`]) into `out`.
@@ -107,5 +106,47 @@ fn add_mono(instance: &mut Instance, buffer: &mut BufferArray<U2>, frames: usize
         }
         instance.pos += n;
         done += n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score() -> Score {
+        let options = photophone::Options {
+            seconds: 8.0,
+            ..Default::default()
+        };
+        photophone::compose_photo(&photophone::default_photo(), &options).1
+    }
+
+    fn render(unit: Box<dyn AudioUnit>, frames: usize) -> Vec<f32> {
+        let mut instance = Instance { unit, pos: 0, wait: 0 };
+        let mut out = vec![0.0; frames];
+        add_mono(&mut instance, &mut BufferArray::new(), frames, &mut out);
+        out
+    }
+
+    #[test]
+    fn the_quickly_built_graph_plays_the_same_samples() {
+        let s = score();
+        let frames = 6 * 48_000;
+        let quick = render(photophone_synth::build_dry(&s, 48_000.0), frames);
+        let full = render(photophone_synth::build(&s, 48_000.0).dry, frames);
+        assert!(quick.iter().any(|&x| x != 0.0));
+        assert!(quick == full, "build_dry and build().dry differ");
+    }
+
+    #[test]
+    fn a_voice_loops_on_whole_bars_and_starts_on_its_frame() {
+        let s = score();
+        let bar = 4.0 * 60.0 / 72.0;
+        let mut v = PhotoVoice::new(s, 48_000, 1000, bar);
+        assert_eq!(v.period, (2.0 * bar * 48_000.0_f64).round() as usize, "8 s less its 1.2-s fade holds two bars");
+        let mut block = vec![0.0; 128];
+        v.render(896, &mut block);
+        assert!(block[..104].iter().all(|&x| x == 0.0), "silent before frame 1000");
+        assert_eq!(v.next_start, 1000 + v.period as u64);
     }
 }

@@ -22,7 +22,7 @@ pub use bus::Bus;
 pub use reverb::Reverb;
 pub use master::{loudness_lufs, master, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
 pub use stream::Stream;
-pub use voices::{build, Voices};
+pub use voices::{build, build_dry, Voices};
 
 use fundsp::prelude32::{AudioUnit, BufferArray, MAX_BUFFER_SIZE, U0, U2};
 use photophone_compose::Score;

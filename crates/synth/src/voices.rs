@@ -26,14 +26,30 @@ pub struct Voices {
 
 /// Builds the graph for a score at a sample rate.
 pub fn build(score: &Score, sample_rate: f64) -> Voices {
-    let Parts { dry, bus } = build_parts(score, sample_rate);
-    // The parts summed left to right, as `render_raw` sums them on its threads.
-    let mut parts = dry.into_iter();
+    Voices {
+        dry: sum(dry_parts(score, sample_rate, true)),
+        bus: bus_for(score, sample_rate),
+    }
+}
+
+/// The parts summed left to right, as `render_raw` sums them on its threads.
+fn sum(parts: Vec<Box<dyn AudioUnit>>) -> Box<dyn AudioUnit> {
+    let mut parts = parts.into_iter();
     let mut sum = parts.next().expect("at least one dry part");
     for part in parts {
         sum = Box::new(unit::<U0, U2>(sum) + unit::<U0, U2>(part));
     }
-    Voices { dry: sum, bus }
+    sum
+}
+
+/// The dry voices alone, summed as in [`Voices::dry`] (for hosts that supply their own room,
+/// as the photo maze does): building the bus's reverb network would be wasted there. Built
+/// without fundsp's `allocate`, which reserves room for thousands of events per sequencer
+/// (fundsp's default capacity, so events can be added while playing; nothing is added
+/// here): that reservation was 90 % of building a graph (1.8 ms), the one costly step a
+/// real-time host takes on its audio thread. The samples are the same.
+pub fn build_dry(score: &Score, sample_rate: f64) -> Box<dyn AudioUnit> {
+    sum(dry_parts(score, sample_rate, false))
 }
 
 /// The dry voices as independent parts whose sum, left to right, is [`Voices::dry`], so the
@@ -44,22 +60,35 @@ pub(crate) struct Parts {
 }
 
 pub(crate) fn build_parts(score: &Score, sample_rate: f64) -> Parts {
-    let (mut dry, bus): (Vec<Box<dyn AudioUnit>>, Bus) = match &score.arrangement {
-        Arrangement::Ambient(a) => (
-            ambient_parts(a, score.seconds, score.seed, sample_rate),
-            Bus::with_reverb(a.reverb_room_m, a.reverb_time_s, 0.6, a.reverb_wet, sample_rate),
-        ),
+    Parts {
+        dry: dry_parts(score, sample_rate, true),
+        bus: bus_for(score, sample_rate),
+    }
+}
+
+fn bus_for(score: &Score, sample_rate: f64) -> Bus {
+    match &score.arrangement {
+        Arrangement::Ambient(a) => Bus::with_reverb(a.reverb_room_m, a.reverb_time_s, 0.6, a.reverb_wet, sample_rate),
+        Arrangement::Classic(_) => Bus::dry(sample_rate),
+    }
+}
+
+fn dry_parts(score: &Score, sample_rate: f64, preallocate: bool) -> Vec<Box<dyn AudioUnit>> {
+    let mut dry: Vec<Box<dyn AudioUnit>> = match &score.arrangement {
+        Arrangement::Ambient(a) => ambient_parts(a, score.seconds, score.seed, sample_rate),
         Arrangement::Classic(c) => {
             let mut seq = sequencer(sample_rate);
             classic_events(&mut seq, c, score.seconds);
-            (vec![Box::new(seq)], Bus::dry(sample_rate))
+            vec![Box::new(seq)]
         }
     };
     for part in &mut dry {
         part.set_sample_rate(sample_rate);
-        part.allocate();
+        if preallocate {
+            part.allocate();
+        }
     }
-    Parts { dry, bus }
+    dry
 }
 
 fn sequencer(sample_rate: f64) -> Sequencer {
