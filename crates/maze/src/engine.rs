@@ -6,7 +6,7 @@
 //!    (the rest fade out and stop costing anything),
 //! 3. renders each playing voice and places it binaurally ([`crate::spatial`]), sending a
 //!    little of it to one shared room reverb,
-//! 4. holds the overall loudness steady (a slow gain that divides by the voices' summed
+//! 4. holds the overall loudness steady (a gliding gain that compresses the voices' summed
 //!    power, so five photos coming into range at once do not jump out) and limits peaks.
 
 use crate::acoustics::{Heard, Paths};
@@ -33,8 +33,12 @@ const GLIDE_S: f32 = 0.06;
 /// The room: one reverb for the whole maze, fed by every voice.
 const ROOM_SEND: f32 = 0.25;
 const ROOM_WET: f32 = 1.0;
-/// The loudness hold: it reacts to more voices within this long, and recovers slowly.
-const HOLD_ATTACK_S: f32 = 0.25;
+/// The loudness hold: above the power of one voice heard from 3 m, the summed power of the
+/// voices is compressed 3:1 (five photos around you are a little louder than one, not 7 dB
+/// louder); it reacts within a voice's glide and recovers slowly.
+const HOLD_FROM_POWER: f32 = 0.25;
+const HOLD_RATIO: f32 = 3.0;
+const HOLD_ATTACK_S: f32 = 0.08;
 const HOLD_RELEASE_S: f32 = 2.0;
 
 /// What the engine was given for one hung photo.
@@ -334,11 +338,13 @@ impl Engine {
         right.iter_mut().zip(wr.iter()).for_each(|(o, w)| *o += ROOM_WET * w);
     }
 
-    /// Divides by the square root of the voices' summed power once it exceeds one voice at
-    /// the reference distance, gliding (quickly down, slowly up) so there is no jump.
+    /// Compresses the voices' summed power above [`HOLD_FROM_POWER`], gliding (quickly down,
+    /// slowly up) so there is no jump.
     fn hold_loudness(&mut self, power: f32, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
-        let target = 1.0 / power.max(1.0).sqrt();
+        let over = (power / HOLD_FROM_POWER).max(1.0);
+        // Output power HOLD_FROM_POWER · over^(1/ratio): an amplitude gain of over^(−(1 − 1/ratio)/2).
+        let target = over.powf(-0.5 * (1.0 - 1.0 / HOLD_RATIO));
         let seconds = if target < self.hold { HOLD_ATTACK_S } else { HOLD_RELEASE_S };
         let k = 1.0 - (-(n as f32) / (seconds * self.sample_rate as f32)).exp();
         let from = self.hold;
