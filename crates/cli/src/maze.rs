@@ -49,7 +49,10 @@ pub fn maze(args: MazeArgs) -> Result<(), Failure> {
     let photos = folder::photos_in(&args.dir).map_err(|e| Failure(e.to_string()))?;
     let layout = Layout::generate(folder::file_names(&photos), args.seed);
     if args.layout {
-        println!("{}", serde_json::to_string_pretty(&layout).expect("a layout serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&layout).expect("a layout serialises")
+        );
         return Ok(());
     }
     eprintln!(
@@ -65,7 +68,10 @@ pub fn walk(args: WalkArgs) -> Result<(), Failure> {
     let bytes = std::fs::read(&args.path).map_err(|e| Failure::file(&args.path, e))?;
     let walk = Walk::from_json(&bytes).map_err(|e| Failure::file(&args.path, e))?;
     if !(8_000..=192_000).contains(&args.rate) {
-        return Err(Failure(format!("--rate must be between 8000 and 192000, got {}", args.rate)));
+        return Err(Failure(format!(
+            "--rate must be between 8000 and 192000, got {}",
+            args.rate
+        )));
     }
     check_writable(&args.output)?;
     let photos = folder::photos_in(&args.dir).map_err(|e| Failure(e.to_string()))?;
@@ -110,14 +116,18 @@ fn scores(photos: &[PathBuf], seed: u64) -> Vec<Result<Score, String>> {
         seed,
         ..Options::default()
     };
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(photos.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(photos.len().max(1));
     let chunk = photos.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let jobs: Vec<_> = photos
             .chunks(chunk)
             .map(|part| s.spawn(|| part.iter().map(|p| score(p, &options)).collect::<Vec<_>>()))
             .collect();
-        jobs.into_iter().flat_map(|j| j.join().expect("compose thread")).collect()
+        jobs.into_iter()
+            .flat_map(|j| j.join().expect("compose thread"))
+            .collect()
     })
 }
 

@@ -14,14 +14,21 @@ fn folder(dir: &Path) -> std::path::PathBuf {
     for name in ["02-fog-pier.jpg", "05-boats-sunset.jpg", "10-forest-path.jpg"] {
         std::fs::copy(real.join(name), photos.join(name)).unwrap();
     }
-    std::fs::write(photos.join("04-corrupt.jpg"), b"\xff\xd8\xff\xe0 not really a jpeg").unwrap();
+    std::fs::write(
+        photos.join("04-corrupt.jpg"),
+        b"\xff\xd8\xff\xe0 not really a jpeg",
+    )
+    .unwrap();
     std::fs::write(photos.join("06-empty.png"), b"").unwrap();
     std::fs::write(photos.join("notes.txt"), b"not a photo").unwrap();
     photos
 }
 
 fn layout(dir: &Path, photos: &Path) -> serde_json::Value {
-    let o = run_in(dir, &["maze", photos.to_str().unwrap(), "--layout", "--seed", "3"]);
+    let o = run_in(
+        dir,
+        &["maze", photos.to_str().unwrap(), "--layout", "--seed", "3"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -35,7 +42,13 @@ fn the_layout_lists_every_photo_with_its_place_and_the_same_seed_gives_the_same_
     let files: Vec<&str> = hung.iter().map(|p| p["file"].as_str().unwrap()).collect();
     assert_eq!(
         files,
-        ["02-fog-pier.jpg", "04-corrupt.jpg", "05-boats-sunset.jpg", "06-empty.png", "10-forest-path.jpg"]
+        [
+            "02-fog-pier.jpg",
+            "04-corrupt.jpg",
+            "05-boats-sunset.jpg",
+            "06-empty.png",
+            "10-forest-path.jpg"
+        ]
     );
     for p in hung {
         for field in ["x", "y", "facing"] {
@@ -50,26 +63,54 @@ fn a_walk_renders_a_binaural_wav_and_a_broken_photo_is_a_silent_wall() {
     let dir = tempfile::tempdir().unwrap();
     let photos = folder(dir.path());
     let l = layout(dir.path(), &photos);
-    let (sx, sy) = (l["start"]["x"].as_f64().unwrap(), l["start"]["y"].as_f64().unwrap());
+    let (sx, sy) = (
+        l["start"]["x"].as_f64().unwrap(),
+        l["start"]["y"].as_f64().unwrap(),
+    );
     let walk = format!(
         r#"{{"keys": [{{"t": 0, "x": {sx}, "y": {sy}, "heading": 0}}, {{"t": 6, "x": {sx}, "y": {sy}, "heading": 270}}]}}"#
     );
     std::fs::write(dir.path().join("walk.json"), walk).unwrap();
-    let args = ["walk", photos.to_str().unwrap(), "--path", "walk.json", "--seed", "3", "-o", "w.wav"];
+    let args = [
+        "walk",
+        photos.to_str().unwrap(),
+        "--path",
+        "walk.json",
+        "--seed",
+        "3",
+        "-o",
+        "w.wav",
+    ];
     let o = run_in(dir.path(), &args);
     assert!(o.status.success(), "{}", stderr(&o));
     let warnings = stderr(&o);
-    assert!(warnings.contains("04-corrupt.jpg") && warnings.contains("06-empty.png"), "{warnings}");
+    assert!(
+        warnings.contains("04-corrupt.jpg") && warnings.contains("06-empty.png"),
+        "{warnings}"
+    );
     let mut reader = hound::WavReader::open(dir.path().join("w.wav")).unwrap();
     assert_eq!((reader.spec().channels, reader.spec().sample_rate), (2, 48_000));
-    let samples: Vec<f32> = reader.samples::<i16>().map(|s| s.unwrap() as f32 / 32768.0).collect();
+    let samples: Vec<f32> = reader
+        .samples::<i16>()
+        .map(|s| s.unwrap() as f32 / 32768.0)
+        .collect();
     assert_eq!(samples.len(), 6 * 48_000 * 2);
-    let rms = (samples[samples.len() / 2..].iter().map(|v| v * v).sum::<f32>() / (samples.len() / 2) as f32).sqrt();
+    let rms =
+        (samples[samples.len() / 2..].iter().map(|v| v * v).sum::<f32>() / (samples.len() / 2) as f32).sqrt();
     assert!(rms > 0.005, "the photos near the start are heard: rms {rms}");
     // The two ears differ: it is binaural, not two copies.
     assert!(samples.chunks_exact(2).any(|f| (f[0] - f[1]).abs() > 1e-3));
     // Same folder, walk and seed: the same bytes.
-    let again = ["walk", photos.to_str().unwrap(), "--path", "walk.json", "--seed", "3", "-o", "again.wav"];
+    let again = [
+        "walk",
+        photos.to_str().unwrap(),
+        "--path",
+        "walk.json",
+        "--seed",
+        "3",
+        "-o",
+        "again.wav",
+    ];
     assert!(run_in(dir.path(), &again).status.success());
     assert_eq!(
         std::fs::read(dir.path().join("w.wav")).unwrap(),
@@ -85,7 +126,10 @@ fn bad_walks_and_folders_get_one_line_and_no_wav() {
     let cases: [(&str, &str); 4] = [
         (r#"{"keys": []}"#, "\"keys\" is empty"),
         (r#"{"keys": [{"t": 0, "x": 1, "y": 1}]}"#, "heading"),
-        (r#"{"keys": [{"t": 2, "x": 1, "y": 1, "heading": 0}, {"t": 1, "x": 1, "y": 1, "heading": 0}]}"#, "keys[1].t"),
+        (
+            r#"{"keys": [{"t": 2, "x": 1, "y": 1, "heading": 0}, {"t": 1, "x": 1, "y": 1, "heading": 0}]}"#,
+            "keys[1].t",
+        ),
         ("not json", "walk.json"),
     ];
     for (walk, what) in cases {
@@ -98,7 +142,11 @@ fn bad_walks_and_folders_get_one_line_and_no_wav() {
     std::fs::create_dir(&empty).unwrap();
     let o = run_in(dir.path(), &["maze", empty.to_str().unwrap(), "--layout"]);
     assert_one_line_failure(&o, "no photos here");
-    std::fs::write(dir.path().join("walk.json"), r#"{"keys": [{"t": 1, "x": 1, "y": 1, "heading": 0}]}"#).unwrap();
+    std::fs::write(
+        dir.path().join("walk.json"),
+        r#"{"keys": [{"t": 1, "x": 1, "y": 1, "heading": 0}]}"#,
+    )
+    .unwrap();
     let o = run_in(dir.path(), &["walk", "missing-folder", "--path", "walk.json"]);
     assert_one_line_failure(&o, "missing-folder");
 }

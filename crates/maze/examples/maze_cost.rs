@@ -16,8 +16,15 @@ const QUANTUM: usize = 128;
 const MEASURED: usize = 3000;
 
 fn main() {
-    let counts: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("a voice count")).collect();
-    let counts = if counts.is_empty() { vec![8, 32, 64] } else { counts };
+    let counts: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("a voice count"))
+        .collect();
+    let counts = if counts.is_empty() {
+        vec![8, 32, 64]
+    } else {
+        counts
+    };
     let scores = real_photo_scores();
     let budget_ms = 0.5 * QUANTUM as f64 / RATE as f64 * 1000.0;
     let builds = build_costs(&scores);
@@ -49,7 +56,8 @@ fn real_photo_scores() -> Vec<photophone::compose::Score> {
     photos
         .iter()
         .map(|p| {
-            let photo = photophone::analysis::load_path_at(p, photophone::resolution_for(options.style)).unwrap();
+            let photo =
+                photophone::analysis::load_path_at(p, photophone::resolution_for(options.style)).unwrap();
             photophone::compose_photo(&photo, &options).1
         })
         .collect()
@@ -97,8 +105,17 @@ fn ring_hall(n: usize) -> Layout {
         columns: 8,
         rows: 8,
         wall_height_m: 3.0,
-        walls: vec![w(0.0, 0.0, side, 0.0), w(0.0, 0.0, 0.0, side), w(0.0, side, side, side), w(side, 0.0, side, side)],
-        start: Start { x: 16.0, y: 16.0, heading: 0.0 },
+        walls: vec![
+            w(0.0, 0.0, side, 0.0),
+            w(0.0, 0.0, 0.0, side),
+            w(0.0, side, side, side),
+            w(side, 0.0, side, side),
+        ],
+        start: Start {
+            x: 16.0,
+            y: 16.0,
+            heading: 0.0,
+        },
         photos,
         cells: Vec::new(),
     }
@@ -132,14 +149,20 @@ fn engine_cost(n: usize, scores: &[photophone::compose::Score]) -> (f64, f64) {
 
 fn turn(engine: &mut Engine, quantum: usize) {
     let heading = (quantum as f32 * 0.05) % 360.0;
-    engine.set_listener(Pose { x: 16.0, y: 16.0, heading });
+    engine.set_listener(Pose {
+        x: 16.0,
+        y: 16.0,
+        heading,
+    });
 }
 
 /// Median time of placing `n` voices (no synthesis), directions moving every quantum.
 fn spatial_cost(n: usize) -> f64 {
     let hrtf = Hrtf::kemar(RATE).unwrap();
     let mut voices: Vec<Binaural> = (0..n).map(|_| Binaural::new(&hrtf)).collect();
-    let input: Vec<f32> = (0..QUANTUM).map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5).collect();
+    let input: Vec<f32> = (0..QUANTUM)
+        .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
+        .collect();
     let (mut l, mut r) = ([0f32; QUANTUM], [0f32; QUANTUM]);
     let mut times = Vec::with_capacity(MEASURED);
     for q in 0..MEASURED {
@@ -161,7 +184,9 @@ fn spatial_cost(n: usize) -> f64 {
 /// Median time of the shared room reverb per quantum.
 fn room_cost() -> f64 {
     let mut room = photophone_synth::Reverb::new(18.0, 2.2, 0.6, RATE as f64);
-    let input: Vec<f32> = (0..QUANTUM).map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5).collect();
+    let input: Vec<f32> = (0..QUANTUM)
+        .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
+        .collect();
     let (mut l, mut r) = ([0f32; QUANTUM], [0f32; QUANTUM]);
     let mut times = Vec::with_capacity(MEASURED);
     for _ in 0..MEASURED {

@@ -233,13 +233,29 @@ mod tests {
             rows: 2,
             wall_height_m: 3.0,
             walls: Vec::new(),
-            start: Start { x: 2.0, y: 2.0, heading: 0.0 },
+            start: Start {
+                x: 2.0,
+                y: 2.0,
+                heading: 0.0,
+            },
             photos: Vec::new(),
             cells: vec![
-                CellWalls { north: true, east: false },  // (0,0)
-                CellWalls { north: false, east: true },  // (1,0)
-                CellWalls { north: true, east: false },  // (0,1)
-                CellWalls { north: true, east: true },   // (1,1)
+                CellWalls {
+                    north: true,
+                    east: false,
+                }, // (0,0)
+                CellWalls {
+                    north: false,
+                    east: true,
+                }, // (1,0)
+                CellWalls {
+                    north: true,
+                    east: false,
+                }, // (0,1)
+                CellWalls {
+                    north: true,
+                    east: true,
+                }, // (1,1)
             ],
         }
     }

@@ -241,7 +241,13 @@ impl Engine {
         let mut ranked: Vec<usize> = (0..self.slots.len())
             .filter(|&i| self.slots[i].heard.gain >= AUDIBLE)
             .collect();
-        ranked.sort_by(|&a, &b| self.slots[b].heard.gain.total_cmp(&self.slots[a].heard.gain).then(a.cmp(&b)));
+        ranked.sort_by(|&a, &b| {
+            self.slots[b]
+                .heard
+                .gain
+                .total_cmp(&self.slots[a].heard.gain)
+                .then(a.cmp(&b))
+        });
         ranked.truncate(self.max_voices);
         let mut wanted = vec![false; self.slots.len()];
         ranked.iter().for_each(|&i| wanted[i] = true);
@@ -253,7 +259,13 @@ impl Engine {
                 (None, true) if !built_one => {
                     // One new graph per update: building is the costly step (see voice.rs).
                     built_one = true;
-                    slot.voice = Some(Self::start_voice(slot, &self.hrtf, &self.grid, self.now, self.sample_rate));
+                    slot.voice = Some(Self::start_voice(
+                        slot,
+                        &self.hrtf,
+                        &self.grid,
+                        self.now,
+                        self.sample_rate,
+                    ));
                 }
                 _ => {}
             }
@@ -295,7 +307,12 @@ impl Engine {
         self.mono.resize(n, 0.0);
         for slot in &mut self.slots {
             let Some(v) = &mut slot.voice else { continue };
-            v.fade = if v.leaving { v.fade - fade_step } else { v.fade + fade_step }.clamp(0.0, 1.0);
+            v.fade = if v.leaving {
+                v.fade - fade_step
+            } else {
+                v.fade + fade_step
+            }
+            .clamp(0.0, 1.0);
             if v.leaving && v.fade == 0.0 {
                 slot.voice = None;
                 continue;
@@ -333,9 +350,15 @@ impl Engine {
         let [wl, wr] = &mut self.wet;
         wl.resize(n, 0.0);
         wr.resize(n, 0.0);
-        self.room.process([&self.send, &self.send], [&mut wl[..], &mut wr[..]]);
-        left.iter_mut().zip(wl.iter()).for_each(|(o, w)| *o += ROOM_WET * w);
-        right.iter_mut().zip(wr.iter()).for_each(|(o, w)| *o += ROOM_WET * w);
+        self.room
+            .process([&self.send, &self.send], [&mut wl[..], &mut wr[..]]);
+        left.iter_mut()
+            .zip(wl.iter())
+            .for_each(|(o, w)| *o += ROOM_WET * w);
+        right
+            .iter_mut()
+            .zip(wr.iter())
+            .for_each(|(o, w)| *o += ROOM_WET * w);
     }
 
     /// Compresses the voices' summed power above [`HOLD_FROM_POWER`], gliding (quickly down,
@@ -345,7 +368,11 @@ impl Engine {
         let over = (power / HOLD_FROM_POWER).max(1.0);
         // Output power HOLD_FROM_POWER · over^(1/ratio): an amplitude gain of over^(−(1 − 1/ratio)/2).
         let target = over.powf(-0.5 * (1.0 - 1.0 / HOLD_RATIO));
-        let seconds = if target < self.hold { HOLD_ATTACK_S } else { HOLD_RELEASE_S };
+        let seconds = if target < self.hold {
+            HOLD_ATTACK_S
+        } else {
+            HOLD_RELEASE_S
+        };
         let k = 1.0 - (-(n as f32) / (seconds * self.sample_rate as f32)).exp();
         let from = self.hold;
         self.hold += k * (target - self.hold);

@@ -47,7 +47,10 @@ pub fn photos_in(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
 pub fn file_names(photos: &[PathBuf]) -> Vec<String> {
     photos
         .iter()
-        .map(|p| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+        .map(|p| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        })
         .collect()
 }
 
@@ -67,6 +70,9 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         let e = photos_in(empty.path()).unwrap_err().to_string();
         assert!(e.contains("no photos here"), "{e}");
-        assert!(photos_in(&dir.path().join("missing")).unwrap_err().to_string().contains("cannot read"));
+        assert!(photos_in(&dir.path().join("missing"))
+            .unwrap_err()
+            .to_string()
+            .contains("cannot read"));
     }
 }

@@ -105,11 +105,15 @@ mod tests {
 
     #[test]
     fn every_photo_lands_on_the_grids_tonic_and_beat_keeping_its_mode() {
-        let grid = Grid { tonic: 2, tempo_bpm: 72.0 };
+        let grid = Grid {
+            tonic: 2,
+            tempo_bpm: 72.0,
+        };
         for seed in 0..4 {
             let original = score(seed);
             let fitted = grid.fit(&original);
-            let (Arrangement::Ambient(a), Arrangement::Ambient(b)) = (&original.arrangement, &fitted.arrangement)
+            let (Arrangement::Ambient(a), Arrangement::Ambient(b)) =
+                (&original.arrangement, &fitted.arrangement)
             else {
                 panic!("ambient")
             };
@@ -123,8 +127,12 @@ mod tests {
             let beat = 60.0 / b.tempo_bpm as f64;
             for n in &b.lead {
                 let steps = n.start / beat * 12.0; // subdivisions 1..4 all divide 12
-                // (Tempos are f32: the stretch is exact to about 1e-7.)
-                assert!((steps - steps.round()).abs() < 1e-4, "note at {} off the grid", n.start);
+                                                   // (Tempos are f32: the stretch is exact to about 1e-7.)
+                assert!(
+                    (steps - steps.round()).abs() < 1e-4,
+                    "note at {} off the grid",
+                    n.start
+                );
             }
             assert!(fitted.decisions.iter().any(|d| d.topic == "maze"));
         }

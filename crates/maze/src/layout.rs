@@ -124,7 +124,13 @@ impl Layout {
         if self.cells.len() == self.columns * self.rows {
             return self;
         }
-        self.cells = vec![CellWalls { north: false, east: false }; self.columns * self.rows];
+        self.cells = vec![
+            CellWalls {
+                north: false,
+                east: false
+            };
+            self.columns * self.rows
+        ];
         let walls = std::mem::take(&mut self.walls);
         for w in &walls {
             self.mark_wall(w);
@@ -135,7 +141,9 @@ impl Layout {
 
     fn mark_wall(&mut self, w: &Wall) {
         let cell = self.cell_m;
-        let steps = ((w.x1 - w.x0).abs().max((w.y1 - w.y0).abs()) / cell).round().max(1.0) as usize;
+        let steps = ((w.x1 - w.x0).abs().max((w.y1 - w.y0).abs()) / cell)
+            .round()
+            .max(1.0) as usize;
         for k in 0..steps {
             let t = (k as f32 + 0.5) / steps as f32;
             let (x, y) = (w.x0 + t * (w.x1 - w.x0), w.y0 + t * (w.y1 - w.y0));
@@ -210,10 +218,26 @@ impl Layout {
         let step_c: i64 = if dx > 0.0 { 1 } else { -1 };
         let step_r: i64 = if dy > 0.0 { 1 } else { -1 };
         // Parameter t (0..1 along the line) at the next vertical / horizontal grid line.
-        let next_x = if dx > 0.0 { (c + 1) as f32 * s } else { c as f32 * s };
-        let next_y = if dy > 0.0 { (r + 1) as f32 * s } else { r as f32 * s };
-        let mut t_x = if dx != 0.0 { (next_x - x0) / dx } else { f32::INFINITY };
-        let mut t_y = if dy != 0.0 { (next_y - y0) / dy } else { f32::INFINITY };
+        let next_x = if dx > 0.0 {
+            (c + 1) as f32 * s
+        } else {
+            c as f32 * s
+        };
+        let next_y = if dy > 0.0 {
+            (r + 1) as f32 * s
+        } else {
+            r as f32 * s
+        };
+        let mut t_x = if dx != 0.0 {
+            (next_x - x0) / dx
+        } else {
+            f32::INFINITY
+        };
+        let mut t_y = if dy != 0.0 {
+            (next_y - y0) / dy
+        } else {
+            f32::INFINITY
+        };
         let dt_x = if dx != 0.0 { s / dx.abs() } else { f32::INFINITY };
         let dt_y = if dy != 0.0 { s / dy.abs() } else { f32::INFINITY };
         // The grid walk below stays inside the maze: leaving or entering it crosses the
@@ -249,17 +273,37 @@ impl Layout {
         let s = self.cell_m;
         let (w, h) = (self.columns as f32 * s, self.rows as f32 * s);
         let mut walls = vec![
-            Wall { x0: 0.0, y0: 0.0, x1: w, y1: 0.0 },
-            Wall { x0: 0.0, y0: 0.0, x1: 0.0, y1: h },
+            Wall {
+                x0: 0.0,
+                y0: 0.0,
+                x1: w,
+                y1: 0.0,
+            },
+            Wall {
+                x0: 0.0,
+                y0: 0.0,
+                x1: 0.0,
+                y1: h,
+            },
         ];
         for r in 0..self.rows {
             for c in 0..self.columns {
                 let (x, y) = (c as f32 * s, r as f32 * s);
                 if self.is_wall(c, r, Side::North) {
-                    walls.push(Wall { x0: x, y0: y + s, x1: x + s, y1: y + s });
+                    walls.push(Wall {
+                        x0: x,
+                        y0: y + s,
+                        x1: x + s,
+                        y1: y + s,
+                    });
                 }
                 if self.is_wall(c, r, Side::East) {
-                    walls.push(Wall { x0: x + s, y0: y, x1: x + s, y1: y + s });
+                    walls.push(Wall {
+                        x0: x + s,
+                        y0: y,
+                        x1: x + s,
+                        y1: y + s,
+                    });
                 }
             }
         }
@@ -350,7 +394,13 @@ fn grid_size(photos: usize) -> (usize, usize) {
 /// A perfect maze by depth-first search from the south-west cell (iterative, so 2,000-cell
 /// mazes cannot overflow the stack).
 fn carve(columns: usize, rows: usize, rng: &mut SplitMix64) -> Vec<CellWalls> {
-    let mut cells = vec![CellWalls { north: true, east: true }; columns * rows];
+    let mut cells = vec![
+        CellWalls {
+            north: true,
+            east: true
+        };
+        columns * rows
+    ];
     let mut seen = vec![false; columns * rows];
     let mut stack = vec![(0usize, 0usize)];
     seen[0] = true;
@@ -422,7 +472,10 @@ mod tests {
         for n in [1, 2, 24, 200] {
             let l = Layout::generate(names(n), 3);
             let depth = l.walking_depths(0, 0);
-            assert!(depth.iter().all(|&d| d != usize::MAX), "{n} photos: a cell is walled off");
+            assert!(
+                depth.iter().all(|&d| d != usize::MAX),
+                "{n} photos: a cell is walled off"
+            );
             // A perfect maze is a tree: cells − 1 openings.
             let openings: usize = (0..l.rows)
                 .flat_map(|r| (0..l.columns).map(move |c| (c, r)))
@@ -438,8 +491,11 @@ mod tests {
         for n in [1, 24, 200, 2000] {
             let l = Layout::generate(names(n), 11);
             assert_eq!(l.photos.len(), n, "{n} photos all hung");
-            let mut spots: Vec<(i64, i64)> =
-                l.photos.iter().map(|p| ((p.x * 100.0) as i64, (p.y * 100.0) as i64)).collect();
+            let mut spots: Vec<(i64, i64)> = l
+                .photos
+                .iter()
+                .map(|p| ((p.x * 100.0) as i64, (p.y * 100.0) as i64))
+                .collect();
             spots.sort();
             spots.dedup();
             assert_eq!(spots.len(), n, "two photos on one spot");

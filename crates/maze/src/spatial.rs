@@ -74,7 +74,14 @@ impl Binaural {
 
     /// Places `input` (mono) and adds its two ears into `left` and `right`. Level, delays and
     /// the low-pass glide from the last block's values to these across the block.
-    pub fn process(&mut self, hrtf: &Hrtf, input: &[f32], at: Placement, left: &mut [f32], right: &mut [f32]) {
+    pub fn process(
+        &mut self,
+        hrtf: &Hrtf,
+        input: &[f32],
+        at: Placement,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
         let n = input.len();
         assert!(n <= MAX_BLOCK, "blocks of at most {MAX_BLOCK} frames");
         self.scratch.clear();

@@ -100,7 +100,9 @@ fn add_mono(instance: &mut Instance, buffer: &mut BufferArray<U2>, frames: usize
     let mut done = std::mem::take(&mut instance.wait).min(out.len());
     while done < out.len() && instance.pos < frames {
         let n = (out.len() - done).min(MAX_BUFFER_SIZE).min(frames - instance.pos);
-        instance.unit.process(n, &input.buffer_ref(), &mut buffer.buffer_mut());
+        instance
+            .unit
+            .process(n, &input.buffer_ref(), &mut buffer.buffer_mut());
         for i in 0..n {
             out[done + i] += 0.5 * VOICE_GAIN * (buffer.at_f32(0, i) + buffer.at_f32(1, i));
         }
@@ -122,7 +124,11 @@ mod tests {
     }
 
     fn render(unit: Box<dyn AudioUnit>, frames: usize) -> Vec<f32> {
-        let mut instance = Instance { unit, pos: 0, wait: 0 };
+        let mut instance = Instance {
+            unit,
+            pos: 0,
+            wait: 0,
+        };
         let mut out = vec![0.0; frames];
         add_mono(&mut instance, &mut BufferArray::new(), frames, &mut out);
         out
@@ -143,7 +149,11 @@ mod tests {
         let s = score();
         let bar = 4.0 * 60.0 / 72.0;
         let mut v = PhotoVoice::new(s, 48_000, 1000, bar);
-        assert_eq!(v.period, (2.0 * bar * 48_000.0_f64).round() as usize, "8 s less its 1.2-s fade holds two bars");
+        assert_eq!(
+            v.period,
+            (2.0 * bar * 48_000.0_f64).round() as usize,
+            "8 s less its 1.2-s fade holds two bars"
+        );
         let mut block = vec![0.0; 128];
         v.render(896, &mut block);
         assert!(block[..104].iter().all(|&x| x == 0.0), "silent before frame 1000");

@@ -35,7 +35,11 @@ pub enum WalkError {
     #[error("\"keys\" is empty: a walk needs at least one key")]
     NoKeys,
     #[error("keys[{index}].{field} is {value}, not a finite number")]
-    NotFinite { index: usize, field: &'static str, value: String },
+    NotFinite {
+        index: usize,
+        field: &'static str,
+        value: String,
+    },
     #[error("keys[{index}].t is {t}, not after keys[{}].t = {previous}", index - 1)]
     NotIncreasing { index: usize, t: f64, previous: f64 },
     #[error("keys[{index}].t is {t}: times start at 0 or later")]

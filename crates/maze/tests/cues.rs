@@ -44,10 +44,30 @@ fn hall(spots: &[(f32, f32)], inner: &[Wall]) -> Layout {
 fn long_hall(columns: usize, spots: &[(f32, f32)], inner: &[Wall]) -> Layout {
     let w = 4.0 * columns as f32;
     let mut walls = vec![
-        Wall { x0: 0.0, y0: 0.0, x1: w, y1: 0.0 },
-        Wall { x0: 0.0, y0: 0.0, x1: 0.0, y1: 16.0 },
-        Wall { x0: 0.0, y0: 16.0, x1: w, y1: 16.0 },
-        Wall { x0: w, y0: 0.0, x1: w, y1: 16.0 },
+        Wall {
+            x0: 0.0,
+            y0: 0.0,
+            x1: w,
+            y1: 0.0,
+        },
+        Wall {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 0.0,
+            y1: 16.0,
+        },
+        Wall {
+            x0: 0.0,
+            y0: 16.0,
+            x1: w,
+            y1: 16.0,
+        },
+        Wall {
+            x0: w,
+            y0: 0.0,
+            x1: w,
+            y1: 16.0,
+        },
     ];
     walls.extend_from_slice(inner);
     let photos = spots
@@ -70,7 +90,11 @@ fn long_hall(columns: usize, spots: &[(f32, f32)], inner: &[Wall]) -> Layout {
         rows: 4,
         wall_height_m: 3.0,
         walls,
-        start: Start { x: 8.0, y: 6.0, heading: 0.0 },
+        start: Start {
+            x: 8.0,
+            y: 6.0,
+            heading: 0.0,
+        },
         photos,
         cells: Vec::new(),
     }
@@ -113,11 +137,20 @@ fn energy(x: &[f32]) -> f32 {
 fn band_power(x: &[f32], lo: f32, hi: f32) -> f32 {
     const N: usize = 4096;
     let fft = FftPlanner::new().plan_fft_forward(N);
-    let hann: Vec<f32> = (0..N).map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / N as f32).cos()).collect();
-    let (a, b) = ((lo * N as f32 / RATE as f32) as usize, (hi * N as f32 / RATE as f32) as usize);
+    let hann: Vec<f32> = (0..N)
+        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / N as f32).cos())
+        .collect();
+    let (a, b) = (
+        (lo * N as f32 / RATE as f32) as usize,
+        (hi * N as f32 / RATE as f32) as usize,
+    );
     let mut total = 0.0;
     for frame in x.chunks_exact(N) {
-        let mut buf: Vec<Complex32> = frame.iter().zip(&hann).map(|(v, w)| Complex32::new(v * w, 0.0)).collect();
+        let mut buf: Vec<Complex32> = frame
+            .iter()
+            .zip(&hann)
+            .map(|(v, w)| Complex32::new(v * w, 0.0))
+            .collect();
         fft.process(&mut buf);
         total += buf[a..b].iter().map(|c| c.norm_sqr()).sum::<f32>();
     }
@@ -144,10 +177,16 @@ fn lag_of_left(left: &[f32], right: &[f32], max_lag: i64) -> i64 {
 fn spectrum(x: &[f32]) -> Vec<f32> {
     const N: usize = 4096;
     let fft = FftPlanner::new().plan_fft_forward(N);
-    let hann: Vec<f32> = (0..N).map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / N as f32).cos()).collect();
+    let hann: Vec<f32> = (0..N)
+        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / N as f32).cos())
+        .collect();
     let mut power = vec![0f32; N / 2];
     for frame in x.chunks_exact(N) {
-        let mut buf: Vec<Complex32> = frame.iter().zip(&hann).map(|(v, w)| Complex32::new(v * w, 0.0)).collect();
+        let mut buf: Vec<Complex32> = frame
+            .iter()
+            .zip(&hann)
+            .map(|(v, w)| Complex32::new(v * w, 0.0))
+            .collect();
         fft.process(&mut buf);
         power.iter_mut().zip(&buf).for_each(|(p, c)| *p += c.norm_sqr());
     }
@@ -173,7 +212,12 @@ fn third_octaves_db(power: &[f32]) -> Vec<f32> {
         .map(|b| {
             let centre = 250.0 * 2f32.powf(b as f32 / 3.0);
             let (lo, hi) = (centre * 2f32.powf(-1.0 / 6.0), centre * 2f32.powf(1.0 / 6.0));
-            db(power.iter().enumerate().filter(|(k, _)| (lo..hi).contains(&bin_hz(*k))).map(|(_, p)| p).sum())
+            db(power
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| (lo..hi).contains(&bin_hz(*k)))
+                .map(|(_, p)| p)
+                .sum())
         })
         .collect()
 }
@@ -227,8 +271,15 @@ fn a_voice_to_the_right_is_louder_and_earlier_in_the_right_ear_and_turning_swaps
     assert!((0.3..=0.9).contains(&itd), "interaural delay {itd:.2} ms");
     let (l, r) = listen(hall(&spot, &[]), pose(8.0, 6.0, 180.0), 4.0, 8.0);
     let (level, itd) = interaural_cues(&l, &r);
-    assert!(level <= -6.0, "turned round, the left ear is only {:.1} dB louder", -level);
-    assert!((-0.9..=-0.3).contains(&itd), "turned round, interaural delay {itd:.2} ms");
+    assert!(
+        level <= -6.0,
+        "turned round, the left ear is only {:.1} dB louder",
+        -level
+    );
+    assert!(
+        (-0.9..=-0.3).contains(&itd),
+        "turned round, interaural delay {itd:.2} ms"
+    );
 }
 
 #[test]
@@ -242,7 +293,11 @@ fn front_and_back_differ_in_spectrum_as_the_hrtf_says() {
         let (pl, pr) = (response_spectrum(&l), response_spectrum(&r));
         third_octaves_db(&pl.iter().zip(&pr).map(|(a, b)| a + b).collect::<Vec<_>>())
     };
-    let expected: Vec<f32> = response(0.0).iter().zip(response(180.0)).map(|(f, b)| f - b).collect();
+    let expected: Vec<f32> = response(0.0)
+        .iter()
+        .zip(response(180.0))
+        .map(|(f, b)| f - b)
+        .collect();
 
     let spot = [(8.0, 9.0)];
     let heard = |heading: f32| {
@@ -252,10 +307,18 @@ fn front_and_back_differ_in_spectrum_as_the_hrtf_says() {
     };
     let rendered: Vec<f32> = heard(0.0).iter().zip(heard(180.0)).map(|(f, b)| f - b).collect();
     let r = pearson(&expected, &rendered);
-    let spread = |x: &[f32]| x.iter().fold(f32::MIN, |m, v| m.max(*v)) - x.iter().fold(f32::MAX, |m, v| m.min(*v));
+    let spread =
+        |x: &[f32]| x.iter().fold(f32::MIN, |m, v| m.max(*v)) - x.iter().fold(f32::MAX, |m, v| m.min(*v));
     eprintln!("front minus back per third octave, 250 Hz–12.5 kHz: correlation with the HRTF's {r:.2}; spread {:.1} dB rendered, {:.1} dB HRTF", spread(&rendered), spread(&expected));
-    assert!(r >= 0.8, "front/back difference correlates {r:.2} with the HRTF's");
-    assert!(spread(&rendered) >= 3.0, "front and back differ by only {:.1} dB across bands", spread(&rendered));
+    assert!(
+        r >= 0.8,
+        "front/back difference correlates {r:.2} with the HRTF's"
+    );
+    assert!(
+        spread(&rendered) >= 3.0,
+        "front and back differ by only {:.1} dB across bands",
+        spread(&rendered)
+    );
 }
 
 #[test]
@@ -266,24 +329,39 @@ fn halving_the_distance_raises_the_level_by_4_to_6_db() {
     };
     let (far, near) = (level(6.0), level(3.0));
     eprintln!("6 m → 3 m: {:+.1} dB", near - far);
-    assert!((4.0..=6.0).contains(&(near - far)), "halving the distance: {:+.1} dB", near - far);
+    assert!(
+        (4.0..=6.0).contains(&(near - far)),
+        "halving the distance: {:+.1} dB",
+        near - far
+    );
 }
 
 #[test]
 fn a_wall_between_takes_the_highs_first() {
     // The same photo 4 m ahead, in the open and behind a wall across the hall's middle.
-    let wall = [Wall { x0: 4.0, y0: 8.0, x1: 12.0, y1: 8.0 }];
+    let wall = [Wall {
+        x0: 4.0,
+        y0: 8.0,
+        x1: 12.0,
+        y1: 8.0,
+    }];
     let spot = [(8.0, 10.0)];
     let bands = |inner: &[Wall]| {
         let (l, r) = listen(hall(&spot, inner), pose(8.0, 6.0, 0.0), 4.0, 8.0);
         let both: Vec<f32> = l.iter().chain(&r).copied().collect();
-        (db(band_power(&both, 2000.0, 12000.0)), db(band_power(&both, 60.0, 500.0)))
+        (
+            db(band_power(&both, 2000.0, 12000.0)),
+            db(band_power(&both, 60.0, 500.0)),
+        )
     };
     let (open_hi, open_lo) = bands(&[]);
     let (wall_hi, wall_lo) = bands(&wall);
     let (drop_hi, drop_lo) = (open_hi - wall_hi, open_lo - wall_lo);
     eprintln!("wall: above 2 kHz −{drop_hi:.1} dB, below 500 Hz −{drop_lo:.1} dB");
-    assert!(drop_hi - drop_lo >= 6.0, "highs drop {drop_hi:.1} dB, lows {drop_lo:.1} dB");
+    assert!(
+        drop_hi - drop_lo >= 6.0,
+        "highs drop {drop_hi:.1} dB, lows {drop_lo:.1} dB"
+    );
 }
 
 #[test]
@@ -299,7 +377,11 @@ fn a_minute_walking_past_twenty_photos_has_no_click() {
     for (k, p) in layout.photos.iter().take(12).enumerate() {
         let rad = p.facing.to_radians();
         let (x, y) = (p.x + 1.0 * rad.sin(), p.y + 1.0 * rad.cos());
-        keys.push(format!(r#"{{"t": {}, "x": {x}, "y": {y}, "heading": {}}}"#, 5 * (k + 1), (p.facing + 180.0) % 360.0));
+        keys.push(format!(
+            r#"{{"t": {}, "x": {x}, "y": {y}, "heading": {}}}"#,
+            5 * (k + 1),
+            (p.facing + 180.0) % 360.0
+        ));
     }
     let walk = Walk::from_json(format!(r#"{{"keys": [{}]}}"#, keys.join(",")).as_bytes()).unwrap();
     assert!(walk.duration() >= 60.0);
@@ -319,11 +401,16 @@ fn a_minute_walking_past_twenty_photos_has_no_click() {
     let (ratio, at) = click::worst_click(&out);
     let peak = out.iter().fold(0f32, |m, v| m.max(v.abs()));
     eprintln!("60-s walk: worst click {ratio:.1}× at {at:.2} s, peak {peak:.2}, up to {most_voices} voices");
-    assert!(most_voices >= 3, "the walk passes photos: {most_voices} voices at most");
-    assert!(ratio < click::CLICK_RATIO, "click-like jump {ratio:.1}× its surroundings at {at:.2} s");
+    assert!(
+        most_voices >= 3,
+        "the walk passes photos: {most_voices} voices at most"
+    );
+    assert!(
+        ratio < click::CLICK_RATIO,
+        "click-like jump {ratio:.1}× its surroundings at {at:.2} s"
+    );
     assert!(peak <= 1.0);
 }
-
 
 #[test]
 fn five_photos_coming_into_range_at_once_do_not_make_the_music_jump() {
@@ -362,7 +449,10 @@ fn five_photos_coming_into_range_at_once_do_not_make_the_music_jump() {
         db(part.iter().map(|l| 10f32.powf(l / 10.0)).sum::<f32>() / part.len() as f32)
     };
     let rise = |from: f32, to: f32| {
-        levels[(from / 0.4) as usize..(to / 0.4) as usize].windows(2).map(|w| w[1] - w[0]).fold(f32::MIN, f32::max)
+        levels[(from / 0.4) as usize..(to / 0.4) as usize]
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f32::MIN, f32::max)
     };
     let (one, six) = (mean(6.0, 10.0), mean(16.0, 20.0));
     let (own, entering) = (rise(6.0, 10.0), rise(10.0, 16.0));
@@ -371,5 +461,8 @@ fn five_photos_coming_into_range_at_once_do_not_make_the_music_jump() {
     // (the maze's grid), which adds a little more. The hold compresses the sum 3:1 above one
     // voice at 3 m.
     assert!(six - one <= 5.0, "six photos {:+.1} dB against one", six - one);
-    assert!(entering <= own + 2.0, "a jump of {entering:.1} dB as five photos enter (the music alone rises {own:.1} dB)");
+    assert!(
+        entering <= own + 2.0,
+        "a jump of {entering:.1} dB as five photos enter (the music alone rises {own:.1} dB)"
+    );
 }

@@ -68,7 +68,9 @@ pub(crate) fn build_parts(score: &Score, sample_rate: f64) -> Parts {
 
 fn bus_for(score: &Score, sample_rate: f64) -> Bus {
     match &score.arrangement {
-        Arrangement::Ambient(a) => Bus::with_reverb(a.reverb_room_m, a.reverb_time_s, 0.6, a.reverb_wet, sample_rate),
+        Arrangement::Ambient(a) => {
+            Bus::with_reverb(a.reverb_room_m, a.reverb_time_s, 0.6, a.reverb_wet, sample_rate)
+        }
         Arrangement::Classic(_) => Bus::dry(sample_rate),
     }
 }

@@ -21,7 +21,9 @@ impl MazeEngine {
         if layout.columns == 0 || layout.rows == 0 || layout.columns * layout.rows > 1_000_000 {
             return None;
         }
-        Engine::new(layout, sample_rate).ok().map(|engine| MazeEngine { engine })
+        Engine::new(layout, sample_rate)
+            .ok()
+            .map(|engine| MazeEngine { engine })
     }
 
     /// Gives photo `index` its score (the `score` of `/api/analyze`); false when the bytes
@@ -36,7 +38,11 @@ impl MazeEngine {
     /// The listener's live position (metres) and heading (degrees clockwise from +y).
     pub fn set_listener(&mut self, x: f32, y: f32, heading_deg: f32) {
         if [x, y, heading_deg].iter().all(|v| v.is_finite()) {
-            self.engine.set_listener(Pose { x, y, heading: heading_deg });
+            self.engine.set_listener(Pose {
+                x,
+                y,
+                heading: heading_deg,
+            });
         }
     }
 

@@ -173,4 +173,3 @@ pub fn mode_brightness(mode: photophone::compose::Mode) -> f32 {
         Phrygian => 1.0,
     }
 }
-
