@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode_photo score_json decode_audio load_checkpoint http_api)
+[ ${#targets[@]} -gt 0 ] || targets=(decode_photo score_json decode_audio load_checkpoint http_api maze_json)
 command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --version 0.13.2 --locked
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O >&2

@@ -78,6 +78,23 @@ fn every_fuzz_input_within_the_limits() {
     replay("decode_audio", decode_audio);
     replay("load_checkpoint", load_checkpoint);
     replay("http_api", http_api);
+    replay("maze_json", maze_json);
+}
+
+fn maze_json(path: &Path, data: &[u8]) {
+    let (mut l, mut r) = (vec![0f32; 128], vec![0f32; 128]);
+    if let Some(mut engine) = photophone_wasm::MazeEngine::create(48_000, data) {
+        engine.set_listener(1.0, 1.0, 45.0);
+        engine.render(&mut l, &mut r);
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()), "{}", path.display());
+    }
+    let layout = std::fs::read(path.with_file_name("layout.json")).unwrap_or_default();
+    if let Some(mut engine) = photophone_wasm::MazeEngine::create(48_000, &layout) {
+        if engine.set_walk(data) {
+            engine.render(&mut l, &mut r);
+            assert!(l.iter().chain(&r).all(|x| x.is_finite()), "{}", path.display());
+        }
+    }
 }
 
 fn decode_photo(path: &Path, data: &[u8]) {

@@ -41,6 +41,15 @@ const HOLD_RATIO: f32 = 3.0;
 const HOLD_ATTACK_S: f32 = 0.08;
 const HOLD_RELEASE_S: f32 = 2.0;
 
+/// Why an engine cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the maze's layout: {0}")]
+    Layout(String),
+    #[error(transparent)]
+    Hrtf(#[from] HrtfError),
+}
+
 /// What the engine was given for one hung photo.
 struct Slot {
     score: Option<Score>,
@@ -94,7 +103,8 @@ pub struct Engine {
 
 impl Engine {
     /// An engine for a maze at a sample rate; silent until scores are given.
-    pub fn new(layout: Layout, sample_rate: u32) -> Result<Engine, HrtfError> {
+    pub fn new(layout: Layout, sample_rate: u32) -> Result<Engine, EngineError> {
+        layout.check().map_err(EngineError::Layout)?;
         let layout = layout.with_cells();
         let hrtf = Hrtf::kemar(sample_rate)?;
         let start = Pose {

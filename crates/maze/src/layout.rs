@@ -119,6 +119,26 @@ impl Layout {
         layout
     }
 
+    /// What is wrong with a layout read from outside (the page's JSON), if anything: one line.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.cell_m.is_finite() && self.cell_m >= 0.1 && self.cell_m <= 1000.0) {
+            return Err(format!("cell_m is {}, not between 0.1 and 1000 metres", self.cell_m));
+        }
+        if self.columns == 0 || self.rows == 0 || self.columns.saturating_mul(self.rows) > 1_000_000 {
+            return Err(format!("{} × {} cells: a maze has 1 to 1,000,000", self.columns, self.rows));
+        }
+        let (w, h) = (self.columns as f32 * self.cell_m, self.rows as f32 * self.cell_m);
+        let inside = |x: f32, max: f32| x.is_finite() && x >= -self.cell_m && x <= max + self.cell_m;
+        if !self.walls.iter().all(|s| inside(s.x0, w) && inside(s.x1, w) && inside(s.y0, h) && inside(s.y1, h)) {
+            return Err("a wall lies outside the maze's cells".into());
+        }
+        let finite = |v: f32| v.is_finite();
+        if !self.photos.iter().all(|p| [p.x, p.y, p.facing].into_iter().all(finite)) {
+            return Err("a photo has a position or facing that is not a finite number".into());
+        }
+        Ok(())
+    }
+
     /// Rebuilds the cell table from the wall segments (a layout read from JSON without it).
     pub fn with_cells(mut self) -> Layout {
         if self.cells.len() == self.columns * self.rows {
@@ -245,11 +265,24 @@ impl Layout {
         let (w, h) = (self.columns as f32 * s, self.rows as f32 * s);
         let outside = |x: f32, y: f32| x < 0.0 || y < 0.0 || x > w || y > h;
         let mut crossed = (outside(x0, y0) != outside(x1, y1)) as usize;
-        while (c, r) != (c1, r1) && crossed < limit {
+        // A straight line crosses at most columns + rows cell borders (the bound also keeps
+        // a line with non-finite ends from walking forever).
+        let mut steps = self.columns + self.rows;
+        while (c, r) != (c1, r1) && crossed < limit && steps > 0 {
+            steps -= 1;
             if t_x.min(t_y) > 1.0 {
                 break;
             }
-            if t_x < t_y {
+            let across_columns = t_x < t_y;
+            let leaving = if across_columns {
+                (c == 0 && step_c < 0) || (c + 1 == self.columns && step_c > 0)
+            } else {
+                (r == 0 && step_r < 0) || (r + 1 == self.rows && step_r > 0)
+            };
+            if leaving {
+                break;
+            }
+            if across_columns {
                 let side = if step_c > 0 { Side::East } else { Side::West };
                 crossed += self.is_wall(c, r, side) as usize;
                 c = (c as i64 + step_c) as usize;

@@ -44,6 +44,8 @@ pub enum WalkError {
     NotIncreasing { index: usize, t: f64, previous: f64 },
     #[error("keys[{index}].t is {t}: times start at 0 or later")]
     Negative { index: usize, t: f64 },
+    #[error("keys[{index}].{field} is {value}: positions lie within 1,000 km and times within a day")]
+    OutOfRange { index: usize, field: &'static str, value: f64 },
 }
 
 #[derive(Deserialize)]
@@ -128,6 +130,11 @@ fn key(index: usize, k: &KeyFile) -> Result<Key, WalkError> {
     }
     if k.t < 0.0 {
         return Err(WalkError::Negative { index, t: k.t });
+    }
+    for (field, value, limit) in [("t", k.t, 86_400.0), ("x", k.x, 1e6), ("y", k.y, 1e6)] {
+        if value.abs() > limit {
+            return Err(WalkError::OutOfRange { index, field, value });
+        }
     }
     Ok(Key {
         t: k.t,
