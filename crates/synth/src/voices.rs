@@ -27,7 +27,7 @@ pub struct Voices {
 /// Builds the graph for a score at a sample rate.
 pub fn build(score: &Score, sample_rate: f64) -> Voices {
     Voices {
-        dry: sum(dry_parts(score, sample_rate, true)),
+        dry: sum(dry_parts(score, sample_rate, Room::Preallocated)),
         bus: bus_for(score, sample_rate),
     }
 }
@@ -44,12 +44,12 @@ fn sum(parts: Vec<Box<dyn AudioUnit>>) -> Box<dyn AudioUnit> {
 
 /// The dry voices alone, summed as in [`Voices::dry`] (for hosts that supply their own room,
 /// as the photo maze does): building the bus's reverb network would be wasted there. Built
-/// without fundsp's `allocate`, which reserves room for thousands of events per sequencer
-/// (fundsp's default capacity, so events can be added while playing; nothing is added
-/// here): that reservation was 90 % of building a graph (1.8 ms), the one costly step a
-/// real-time host takes on its audio thread. The samples are the same.
+/// lean: fundsp's `allocate`, which reserves room for thousands more events
+/// per sequencer, was 90 % of building a graph (1.8 ms), the one costly step a real-time host
+/// takes on its audio thread, and the lists' default room was 12 MB of a WebAssembly page's
+/// memory per voice. The samples are the same.
 pub fn build_dry(score: &Score, sample_rate: f64) -> Box<dyn AudioUnit> {
-    sum(dry_parts(score, sample_rate, false))
+    sum(dry_parts(score, sample_rate, Room::Lean))
 }
 
 /// The dry voices as independent parts whose sum, left to right, is [`Voices::dry`], so the
@@ -61,7 +61,7 @@ pub(crate) struct Parts {
 
 pub(crate) fn build_parts(score: &Score, sample_rate: f64) -> Parts {
     Parts {
-        dry: dry_parts(score, sample_rate, true),
+        dry: dry_parts(score, sample_rate, Room::Preallocated),
         bus: bus_for(score, sample_rate),
     }
 }
@@ -75,18 +75,30 @@ fn bus_for(score: &Score, sample_rate: f64) -> Bus {
     }
 }
 
-fn dry_parts(score: &Score, sample_rate: f64, preallocate: bool) -> Vec<Box<dyn AudioUnit>> {
+/// How a graph's event lists are sized.
+#[derive(Clone, Copy, PartialEq)]
+enum Room {
+    /// fundsp's `allocate`: room for thousands more events, so nothing allocates while
+    /// playing (the offline renderer and `Stream`).
+    Preallocated,
+    /// Just the events pushed: a fundsp `Sequencer` starts with room for 16,384 events in
+    /// each of its lists (~4 MB, mostly never touched natively, but all of it counted in a
+    /// WebAssembly page's memory: 12 MB a voice); a clone keeps only what is used.
+    Lean,
+}
+
+fn dry_parts(score: &Score, sample_rate: f64, room: Room) -> Vec<Box<dyn AudioUnit>> {
     let mut dry: Vec<Box<dyn AudioUnit>> = match &score.arrangement {
-        Arrangement::Ambient(a) => ambient_parts(a, score.seconds, score.seed, sample_rate),
+        Arrangement::Ambient(a) => ambient_parts(a, score.seconds, score.seed, sample_rate, room),
         Arrangement::Classic(c) => {
             let mut seq = sequencer(sample_rate);
             classic_events(&mut seq, c, score.seconds);
-            vec![Box::new(seq)]
+            vec![Box::new(sized(seq, room))]
         }
     };
     for part in &mut dry {
         part.set_sample_rate(sample_rate);
-        if preallocate {
+        if room == Room::Preallocated {
             part.allocate();
         }
     }
@@ -113,7 +125,21 @@ fn push(seq: &mut Sequencer, start: f64, end: f64, fade_in: f64, fade_out: f64, 
 /// which keeps a 30-second render inside its time budget. Returned as three parts to be
 /// summed in order: bed, pad, lead. (A sequencer does not pass fundsp's pseudorandom phase
 /// hashes on to its events, so grouping the layers differently changes no sample.)
-fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<Box<dyn AudioUnit>> {
+/// The sequencer with its event lists sized for `room`.
+fn sized(seq: Sequencer, room: Room) -> Sequencer {
+    match room {
+        Room::Preallocated => seq,
+        Room::Lean => seq.clone(),
+    }
+}
+
+fn ambient_parts(
+    a: &Ambient,
+    seconds: f64,
+    seed: u64,
+    sample_rate: f64,
+    room: Room,
+) -> Vec<Box<dyn AudioUnit>> {
     let whole_fade = (seconds * 0.15).min(4.0);
 
     // Bed: drone (root and fifth, two detuned saws each, slow swell) and the noise texture.
@@ -187,9 +213,9 @@ fn ambient_parts(a: &Ambient, seconds: f64, seed: u64, sample_rate: f64) -> Vec<
     }
 
     vec![
-        Box::new(bed),
-        Box::new(unit::<U0, U2>(Box::new(pad)) >> stereo_lowpass(a.pad_cutoff_hz, 0.7)),
-        Box::new(unit::<U0, U2>(Box::new(lead)) >> stereo_lowpass(a.lead_cutoff_hz, 0.8)),
+        Box::new(sized(bed, room)),
+        Box::new(unit::<U0, U2>(Box::new(sized(pad, room))) >> stereo_lowpass(a.pad_cutoff_hz, 0.7)),
+        Box::new(unit::<U0, U2>(Box::new(sized(lead, room))) >> stereo_lowpass(a.lead_cutoff_hz, 0.8)),
     ]
 }
 

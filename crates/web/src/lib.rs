@@ -6,7 +6,9 @@
 //! - `POST /api/analyze` → JSON report + score (the score is what the page's AudioWorklet
 //!   plays), `POST /api/render` → WAV, `POST /api/midi` → MIDI, each with the photo as the raw
 //!   request body and `?style=ambient|classic&seed=N&seconds=S`;
-//! - `GET /api/gallery`, `GET /api/health`.
+//! - `GET /api/gallery`, `GET /api/health`;
+//! - the photo maze: the page at `/maze` (three.js under `/vendor/`) and its API under
+//!   `/api/maze/` and `/api/texture` ([`maze`]).
 //!
 //! Decoding and rendering run on blocking threads behind a semaphore (requests queue for a
 //! slot, then time out with 503 rather than piling up work), and every error is a JSON body
@@ -17,6 +19,7 @@
 //! [`Limits::shutdown_grace`]), then [`serve`] returns.
 
 mod logging;
+pub mod maze;
 #[cfg(test)]
 mod panic_log_tests;
 mod shutdown;
@@ -36,6 +39,7 @@ use photophone::{synth, Options};
 use serde::{Deserialize, Serialize};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -63,6 +67,8 @@ pub struct Limits {
     /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish before the
     /// server stops anyway.
     pub shutdown_grace: Duration,
+    /// The folder whose photos the maze page can open (`photophone serve --photos DIR`).
+    pub photos: Option<PathBuf>,
 }
 
 impl Default for Limits {
@@ -76,6 +82,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(150),
             wasm_engine: true,
             shutdown_grace: Duration::from_secs(30),
+            photos: None,
         }
     }
 }
@@ -84,6 +91,7 @@ impl Default for Limits {
 struct App {
     limits: Arc<Limits>,
     slots: Arc<Semaphore>,
+    folder: Arc<maze::Folder>,
 }
 
 /// A failed request: status plus a JSON body naming the problem.
@@ -414,6 +422,54 @@ const PAGE: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/worklet-shim.js"),
     ),
     ("/style.css", "text/css", include_bytes!("../static/style.css")),
+    ("/maze.js", "text/javascript", include_bytes!("../static/maze.js")),
+    (
+        "/maze-scene.js",
+        "text/javascript",
+        include_bytes!("../static/maze-scene.js"),
+    ),
+    (
+        "/maze-audio.js",
+        "text/javascript",
+        include_bytes!("../static/maze-audio.js"),
+    ),
+    (
+        "/maze-worklet.js",
+        "text/javascript",
+        include_bytes!("../static/maze-worklet.js"),
+    ),
+    ("/maze.css", "text/css", include_bytes!("../static/maze.css")),
+    (
+        "/maze-world.js",
+        "text/javascript",
+        include_bytes!("../static/maze-world.js"),
+    ),
+    (
+        "/maze-map.js",
+        "text/javascript",
+        include_bytes!("../static/maze-map.js"),
+    ),
+    (
+        "/maze-input.js",
+        "text/javascript",
+        include_bytes!("../static/maze-input.js"),
+    ),
+    // three.js, pinned and committed (scripts/update-three.sh): the page works offline.
+    (
+        "/vendor/three.module.min.js",
+        "text/javascript",
+        include_bytes!("../static/vendor/three.module.min.js"),
+    ),
+    (
+        "/vendor/three.core.min.js",
+        "text/javascript",
+        include_bytes!("../static/vendor/three.core.min.js"),
+    ),
+    (
+        "/vendor/LICENSE-three.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../static/vendor/LICENSE-three.txt"),
+    ),
 ];
 
 fn asset(mime: &'static str, bytes: &'static [u8]) -> Response {
@@ -451,6 +507,10 @@ fn no_engine() -> Response {
 struct Health {
     ok: bool,
     wasm_engine: bool,
+    /// Whether the maze page can open a folder of the server's (`serve --photos DIR`).
+    maze_folder: bool,
+    /// Seconds the maze page asks each photo's score to be composed for.
+    maze_score_seconds: f64,
     version: &'static str,
 }
 
@@ -481,13 +541,33 @@ fn app(limits: Limits) -> (Router, logging::InFlight) {
     let in_flight = logging::InFlight::default();
     let app = App {
         slots: Arc::new(Semaphore::new(limits.concurrent_jobs.max(1))),
+        folder: Arc::new(maze::Folder::new(limits.photos.clone())),
         limits: Arc::new(limits.clone()),
     };
     let engine = WASM.filter(|_| limits.wasm_engine);
+    let maze_folder = limits.photos.is_some();
     let mut router = Router::new();
     for &(path, mime, bytes) in PAGE {
         router = router.route(path, get(move || async move { asset(mime, bytes) }));
     }
+    // Cross-origin isolated, so the page may measure its memory
+    // (performance.measureUserAgentSpecificMemory); everything it loads is its own.
+    router = router.route(
+        "/maze",
+        get(|| async {
+            let mut page = asset("text/html; charset=utf-8", include_bytes!("../static/maze.html"));
+            let headers = page.headers_mut();
+            headers.insert(
+                "cross-origin-opener-policy",
+                HeaderValue::from_static("same-origin"),
+            );
+            headers.insert(
+                "cross-origin-embedder-policy",
+                HeaderValue::from_static("require-corp"),
+            );
+            page
+        }),
+    );
     let router = router
         .route(
             "/pkg/photophone_wasm.js",
@@ -505,13 +585,16 @@ fn app(limits: Limits) -> (Router, logging::InFlight) {
                 Json(Health {
                     ok: true,
                     wasm_engine: engine.is_some(),
+                    maze_folder,
+                    maze_score_seconds: maze::SCORE_SECONDS,
                     version: env!("CARGO_PKG_VERSION"),
                 })
             }),
         )
         .route("/api/analyze", post(analyze))
         .route("/api/render", post(render))
-        .route("/api/midi", post(midi))
+        .route("/api/midi", post(midi));
+    let router = maze::routes(router)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(limits.max_upload_bytes))
         .layer(axum::middleware::from_fn_with_state(

@@ -35,6 +35,7 @@ async fn a_panicking_job_is_a_500_logged_with_its_request() {
     let app = App {
         slots: Arc::new(Semaphore::new(1)),
         limits: Arc::new(Limits::default()),
+        folder: Default::default(),
     };
     let context = JobContext {
         route: "/api/render",
