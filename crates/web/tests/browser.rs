@@ -8,43 +8,14 @@
 //! `scripts/test.sh` installs and builds them. Without them the test is skipped locally and
 //! fails under CI (CI=true), so it cannot pass by not running there.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{browser_available, root, start_server};
 use std::process::Command;
-use std::time::Duration;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// What is missing for the browser test, if anything.
-fn missing() -> Vec<String> {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut missing = Vec::new();
-    if !Path::new(&chromium).exists() {
-        missing.push(format!("Chromium at {chromium} (apt install chromium)"));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        missing.push("node".into());
-    }
-    if !root().join("tools/webtest/node_modules/playwright-core").is_dir() {
-        missing.push("tools/webtest/node_modules (npm ci in tools/webtest)".into());
-    }
-    if !photophone_web::has_wasm_engine() {
-        missing.push("the WebAssembly engine (scripts/build-wasm.sh, then rebuild)".into());
-    }
-    missing
-}
 
 #[test]
 fn the_page_plays_a_dropped_photo_in_chromium() {
-    let missing = missing();
-    if !missing.is_empty() {
-        let msg = format!(
-            "browser test needs: {}; scripts/test.sh installs them",
-            missing.join(", ")
-        );
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("skipping: {msg}");
+    if !browser_available("browser test") {
         return;
     }
     let out = root().join("target/web-test");
@@ -81,18 +52,4 @@ fn the_page_plays_a_dropped_photo_in_chromium() {
             "screenshot saved"
         );
     }
-}
-
-fn start_server(limits: photophone_web::Limits) -> std::net::SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let addr = "127.0.0.1:0".parse().unwrap();
-        runtime
-            .block_on(photophone_web::serve(addr, limits, move |a| {
-                tx.send(a).unwrap();
-            }))
-            .unwrap();
-    });
-    rx.recv_timeout(Duration::from_secs(10)).expect("server starts")
 }

@@ -12,11 +12,13 @@
 //! needs (node, Chromium, `tools/webtest/node_modules`, the embedded WebAssembly engine):
 //! skipped locally without them, failing under CI (CI=true).
 
+mod common;
+
+use common::{browser_available, root, start_server};
 use photophone::compose::Score;
 use photophone_maze::{Engine, Layout, Walk};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 /// The memory goals (200 photos) are benchmarks: `bench/maze_page.sh` sets
 /// MAZE_GOALS=1 and records the figures; the test command holds the page and the server to
@@ -39,38 +41,9 @@ fn goals() -> bool {
     std::env::var("MAZE_GOALS").is_ok_and(|v| v == "1")
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn missing() -> Vec<String> {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut missing = Vec::new();
-    if !Path::new(&chromium).exists() {
-        missing.push(format!("Chromium at {chromium} (apt install chromium)"));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        missing.push("node".into());
-    }
-    if !root().join("tools/webtest/node_modules/playwright-core").is_dir() {
-        missing.push("tools/webtest/node_modules (npm ci in tools/webtest)".into());
-    }
-    if !photophone_web::has_wasm_engine() {
-        missing.push("the WebAssembly engine (scripts/build-wasm.sh, then rebuild)".into());
-    }
-    missing
-}
-
 #[test]
 fn the_maze_loads_sounds_and_walks_in_chromium() {
-    let missing = missing();
-    if !missing.is_empty() {
-        let msg = format!(
-            "maze browser test needs: {}; scripts/test.sh installs them",
-            missing.join(", ")
-        );
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("skipping: {msg}");
+    if !browser_available("maze browser test") {
         return;
     }
     let out = root().join("target/web-test/maze");
@@ -314,18 +287,4 @@ fn peak_rss_mb() -> f64 {
 /// Starts the peak (VmHWM) again from the current RSS (Linux: clear_refs 5).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn start_server(limits: photophone_web::Limits) -> std::net::SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let addr = "127.0.0.1:0".parse().unwrap();
-        runtime
-            .block_on(photophone_web::serve(addr, limits, move |a| {
-                tx.send(a).unwrap();
-            }))
-            .unwrap();
-    });
-    rx.recv_timeout(Duration::from_secs(10)).expect("server starts")
 }
