@@ -122,18 +122,32 @@ impl Layout {
     /// What is wrong with a layout read from outside (the page's JSON), if anything: one line.
     pub fn check(&self) -> Result<(), String> {
         if !(self.cell_m.is_finite() && self.cell_m >= 0.1 && self.cell_m <= 1000.0) {
-            return Err(format!("cell_m is {}, not between 0.1 and 1000 metres", self.cell_m));
+            return Err(format!(
+                "cell_m is {}, not between 0.1 and 1000 metres",
+                self.cell_m
+            ));
         }
         if self.columns == 0 || self.rows == 0 || self.columns.saturating_mul(self.rows) > 1_000_000 {
-            return Err(format!("{} × {} cells: a maze has 1 to 1,000,000", self.columns, self.rows));
+            return Err(format!(
+                "{} × {} cells: a maze has 1 to 1,000,000",
+                self.columns, self.rows
+            ));
         }
         let (w, h) = (self.columns as f32 * self.cell_m, self.rows as f32 * self.cell_m);
         let inside = |x: f32, max: f32| x.is_finite() && x >= -self.cell_m && x <= max + self.cell_m;
-        if !self.walls.iter().all(|s| inside(s.x0, w) && inside(s.x1, w) && inside(s.y0, h) && inside(s.y1, h)) {
+        if !self
+            .walls
+            .iter()
+            .all(|s| inside(s.x0, w) && inside(s.x1, w) && inside(s.y0, h) && inside(s.y1, h))
+        {
             return Err("a wall lies outside the maze's cells".into());
         }
         let finite = |v: f32| v.is_finite();
-        if !self.photos.iter().all(|p| [p.x, p.y, p.facing].into_iter().all(finite)) {
+        if !self
+            .photos
+            .iter()
+            .all(|p| [p.x, p.y, p.facing].into_iter().all(finite))
+        {
             return Err("a photo has a position or facing that is not a finite number".into());
         }
         Ok(())

@@ -45,7 +45,11 @@ pub enum WalkError {
     #[error("keys[{index}].t is {t}: times start at 0 or later")]
     Negative { index: usize, t: f64 },
     #[error("keys[{index}].{field} is {value}: positions lie within 1,000 km and times within a day")]
-    OutOfRange { index: usize, field: &'static str, value: f64 },
+    OutOfRange {
+        index: usize,
+        field: &'static str,
+        value: f64,
+    },
 }
 
 #[derive(Deserialize)]

@@ -19,8 +19,8 @@ mod voices;
 pub mod wav;
 
 pub use bus::Bus;
-pub use reverb::Reverb;
 pub use master::{loudness_lufs, master, Mastered, TARGET_LUFS, TARGET_PEAK_DBFS};
+pub use reverb::Reverb;
 pub use stream::Stream;
 pub use voices::{build, build_dry, Voices};
 

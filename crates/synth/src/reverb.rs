@@ -27,7 +27,7 @@ const DELAYS: [f64; N] = [
 
 /// Stereo in, stereo wet out: `fundsp::prelude32::reverb_stereo(room_size, time, damping)`,
 /// sample for sample. Channel `c` of the network is fed input channel `c % 2` (fundsp's
-/// `multisplit`), and its output is panned by [`Reverb::pan`] into the stereo sum.
+/// `multisplit`), and its output is panned (its `pan` weights) into the stereo sum.
 pub struct Reverb {
     /// The damping FIR's three taps, oldest first.
     weights: [f32; 3],

@@ -6,6 +6,7 @@ use rustfft::{num_complex::Complex32, FftPlanner};
 use std::path::PathBuf;
 
 mod click;
+#[allow(unused_imports)] // not every user of these helpers checks clicks
 pub use click::{worst_click, CLICK_RATIO};
 
 pub fn fixture_path(name: &str) -> PathBuf {
