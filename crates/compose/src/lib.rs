@@ -1,5 +1,6 @@
 //! Composition: turns an [`Analysis`] into a [`Score`] — what
 //! plays, when, and why. No audio here; `photophone-synth` renders scores, [`midi`] writes them.
+#![forbid(unsafe_code)]
 
 mod ambient;
 mod check;

@@ -3,6 +3,7 @@
 //! engine ([`engine`]) in which every photo is a voice playing its own endless stream, heard
 //! binaurally from where it hangs: direction through a measured HRTF ([`hrtf`]), distance,
 //! and the walls between ([`acoustics`]).
+#![forbid(unsafe_code)]
 
 pub mod acoustics;
 pub mod engine;

@@ -15,6 +15,7 @@
 //!
 //! The pipeline is three library crates, re-exported here: [`analysis`] (decode, measure),
 //! [`compose`] (decide key, mode, tempo, notes — with reasons), [`synth`] (render, stream).
+#![forbid(unsafe_code)]
 
 pub use photophone_analysis as analysis;
 pub use photophone_compose as compose;

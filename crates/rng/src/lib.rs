@@ -2,6 +2,7 @@
 //! the same stream on every platform and in every future version of any RNG crate. Scores,
 //! model initialisation, training windows, generation and dither all draw from it; the tests
 //! pin its output, because changing a single bit changes every photo's music and every model.
+#![forbid(unsafe_code)]
 
 /// The golden-ratio increment of the state.
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;

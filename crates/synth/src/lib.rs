@@ -8,6 +8,7 @@
 //! - [`Stream`]: block-by-block rendering into the caller's buffer, with click-free
 //!   cross-fades to another score — for browsers, games and `photophone play`.
 //! - [`wav`]: 16-bit WAV encoding and atomic file writing.
+#![forbid(unsafe_code)]
 
 mod bus;
 mod master;

@@ -8,6 +8,7 @@
 //! - [`train`]: windows, steps, Adam; [`session`]: a resumable run; [`checkpoint`]: the
 //!   timbre folder.
 //! - [`render`]: curves → audio through a trained model.
+#![forbid(unsafe_code)]
 
 pub mod checkpoint;
 pub mod conditioning;

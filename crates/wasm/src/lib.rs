@@ -6,6 +6,9 @@
 //! as JSON bytes. Only numbers and byte/float slices cross the boundary: an
 //! AudioWorkletGlobalScope has no TextDecoder, so no strings are passed.
 
+// wasm-bindgen's generated glue uses unsafe on the WebAssembly target; our own code uses none.
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
+
 mod maze;
 pub use maze::MazeEngine;
 

@@ -17,6 +17,7 @@
 //! Each request is logged with `tracing` ([`init_logging`] sends it to stderr). SIGTERM or
 //! Ctrl-C stops the server gracefully: no new connections, requests in flight finish (up to
 //! [`Limits::shutdown_grace`]), then [`serve`] returns.
+#![forbid(unsafe_code)]
 
 mod logging;
 pub mod maze;
