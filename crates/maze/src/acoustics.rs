@@ -25,7 +25,9 @@ const WALL_CUTOFF_HZ: f32 = 350.0;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Heard {
     /// Where the sound appears to come from (metres, maze plane).
+    /// East, metres.
     pub x: f32,
+    /// North, metres.
     pub y: f32,
     /// Amplitude relative to the photo heard from [`REFERENCE_DISTANCE_M`] in the open.
     pub gain: f32,

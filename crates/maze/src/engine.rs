@@ -42,6 +42,8 @@ const HOLD_ATTACK_S: f32 = 0.08;
 const HOLD_RELEASE_S: f32 = 2.0;
 
 /// Why an engine cannot be made.
+// Each variant's `#[error]` message is its documentation.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("the maze's layout: {0}")]
@@ -144,10 +146,12 @@ impl Engine {
         })
     }
 
+    /// The maze it plays.
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
 
+    /// Frames per second it renders.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
     }

@@ -14,6 +14,8 @@ pub const PHOTO_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "gif", "bmp", "ti
 pub const SCORE_SECONDS: f64 = 30.0;
 
 /// What is wrong with a maze folder: one line.
+// Each variant's `#[error]` message is its documentation.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum FolderError {
     #[error("{0}: cannot read the folder ({1})")]

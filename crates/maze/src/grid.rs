@@ -15,6 +15,7 @@ use photophone_compose::{Arrangement, Score};
 pub struct Grid {
     /// Pitch class of the shared tonic (0 = C).
     pub tonic: u8,
+    /// The shared beat, beats per minute.
     pub tempo_bpm: f32,
 }
 

@@ -56,6 +56,8 @@ pub struct Hrtf {
 }
 
 /// Why HRTF data could not be loaded.
+// Each variant's `#[error]` message is its documentation.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum HrtfError {
     #[error("HRTF data does not start with the magic bytes \"PPHRTF01\"")]
@@ -100,6 +102,7 @@ impl Hrtf {
         })
     }
 
+    /// The rate its responses are at.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
     }

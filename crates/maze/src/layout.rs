@@ -17,43 +17,64 @@ const PICTURE_OFFSET_M: f32 = 0.05;
 /// A wall segment (zero thickness), in metres.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Wall {
+    /// One end, east and north.
     pub x0: f32,
+    /// (see `x0`)
     pub y0: f32,
+    /// The other end, east and north.
     pub x1: f32,
+    /// (see `x1`)
     pub y1: f32,
 }
 
 /// Where the walk starts.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Start {
+    /// East, metres.
     pub x: f32,
+    /// North, metres.
     pub y: f32,
+    /// Degrees clockwise from +y, through an opening of the first cell.
     pub heading: f32,
 }
 
 /// A photo on a wall: the centre of its picture and the direction its face points.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HungPhoto {
+    /// The photo's file name (as the folder lists it, or as the page named it).
     pub file: String,
+    /// East, metres: the centre of the picture, a few centimetres off its wall.
     pub x: f32,
+    /// North, metres.
     pub y: f32,
     /// Degrees clockwise from +y: the direction the picture faces (into the corridor).
     pub facing: f32,
+    /// Size of the picture on the wall, metres.
     pub width_m: f32,
+    /// (see `width_m`)
     pub height_m: f32,
+    /// Height of the picture's centre above the floor (about eye height), metres.
     pub centre_height_m: f32,
 }
 
 /// The whole maze as the page, the engine and a walk script see it (`maze DIR --layout`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
+    /// The seed the maze was carved with (it also picks the maze's tonic: [`crate::grid`]).
     pub seed: u64,
+    /// Side of a cell, metres.
     pub cell_m: f32,
+    /// Cells from west to east.
     pub columns: usize,
+    /// Cells from south to north.
     pub rows: usize,
+    /// For the page's 3-D view.
     pub wall_height_m: f32,
+    /// Every wall, the boundary included.
     pub walls: Vec<Wall>,
+    /// Where a walk begins.
     pub start: Start,
+    /// The photos in the order given (the first nearest the start).
     pub photos: Vec<HungPhoto>,
     /// Per cell (row-major from the south-west), whether its north and east sides are walls;
     /// the south and west sides are the neighbours' (or the boundary). Not in the JSON (the
@@ -65,16 +86,22 @@ pub struct Layout {
 /// The two walls a cell owns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellWalls {
+    /// A wall on the cell's north side.
     pub north: bool,
+    /// A wall on the cell's east side.
     pub east: bool,
 }
 
 /// A side of a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// Towards +y.
     North,
+    /// Towards +x.
     East,
+    /// Towards −y.
     South,
+    /// Towards −x.
     West,
 }
 

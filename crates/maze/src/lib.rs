@@ -4,6 +4,7 @@
 //! binaurally from where it hangs: direction through a measured HRTF ([`hrtf`]), distance,
 //! and the walls between ([`acoustics`]).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod acoustics;
 pub mod engine;

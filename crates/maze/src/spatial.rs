@@ -17,7 +17,9 @@ use crate::hrtf::Hrtf;
 pub struct Placement {
     /// Degrees clockwise from where the listener looks.
     pub azimuth: f32,
+    /// Amplitude the voice reaches the head with.
     pub gain: f32,
+    /// Low-pass cutoff the walls and corners leave, Hz.
     pub cutoff_hz: f32,
 }
 
@@ -53,6 +55,7 @@ pub struct Binaural {
 pub const MAX_BLOCK: usize = 1024;
 
 impl Binaural {
+    /// A voice's renderer for this HRTF set (its taps, delays and sample rate).
     pub fn new(hrtf: &Hrtf) -> Binaural {
         let taps = hrtf.taps();
         let max_delay = (hrtf.max_delay_s() * hrtf.sample_rate() as f32).ceil() as usize + 2;

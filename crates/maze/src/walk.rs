@@ -9,15 +9,20 @@ use serde::Deserialize;
 /// Where the listener is and which way they look (degrees clockwise from +y).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pose {
+    /// East, metres.
     pub x: f32,
+    /// North, metres.
     pub y: f32,
+    /// Degrees clockwise from +y.
     pub heading: f32,
 }
 
 /// A key of a walk.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Key {
+    /// Seconds from the start of the walk.
     pub t: f64,
+    /// Where the walker is then.
     pub pose: Pose,
 }
 
@@ -28,6 +33,8 @@ pub struct Walk {
 }
 
 /// What is wrong with a walk file: one line naming the field.
+// Each variant's `#[error]` message is its documentation.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum WalkError {
     #[error("not a walk file: {0}")]
