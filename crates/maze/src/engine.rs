@@ -33,11 +33,11 @@ const GLIDE_S: f32 = 0.06;
 /// The room: one reverb for the whole maze, fed by every voice.
 const ROOM_SEND: f32 = 0.25;
 const ROOM_WET: f32 = 1.0;
-/// The loudness hold: above the power of one voice heard from 3 m, the summed power of the
-/// voices is compressed 3:1 (five photos around you are a little louder than one, not 7 dB
-/// louder); it reacts within a voice's glide and recovers slowly.
-const HOLD_FROM_POWER: f32 = 0.25;
-const HOLD_RATIO: f32 = 3.0;
+/// The loudness hold: what the other voices add to the loudest one is compressed 4:1 (five
+/// photos around you are a little louder than one, not 7 dB louder), while the loudest voice
+/// keeps its own level, so walking up to a photo still sounds like walking up to it; it
+/// reacts within a voice's glide and recovers slowly.
+const HOLD_RATIO: f32 = 4.0;
 const HOLD_ATTACK_S: f32 = 0.08;
 const HOLD_RELEASE_S: f32 = 2.0;
 
@@ -225,9 +225,9 @@ impl Engine {
         }
         self.send.clear();
         self.send.resize(n, 0.0);
-        let power = self.render_voices(left, right);
+        let (power, loudest) = self.render_voices(left, right);
         self.add_room(left, right);
-        self.hold_loudness(power, left, right);
+        self.hold_loudness(power, loudest, left, right);
         self.limit(left, right);
         self.meters = [rms(left), rms(right)];
         self.now += n as u64;
@@ -310,13 +310,14 @@ impl Engine {
         }
     }
 
-    /// Renders and places every voice; returns their summed power (for the loudness hold).
-    fn render_voices(&mut self, left: &mut [f32], right: &mut [f32]) -> f32 {
+    /// Renders and places every voice; returns their summed power and the loudest one's (for
+    /// the loudness hold).
+    fn render_voices(&mut self, left: &mut [f32], right: &mut [f32]) -> (f32, f32) {
         let n = left.len();
         let sr = self.sample_rate as f32;
         let glide = 1.0 - (-(n as f32) / (GLIDE_S * sr)).exp();
         let fade_step = n as f32 / (BUDGET_FADE_S * sr);
-        let mut power = 0.0;
+        let (mut power, mut loudest) = (0.0f32, 0.0f32);
         let mut prebuilt = false;
         self.mono.resize(n, 0.0);
         for slot in &mut self.slots {
@@ -343,6 +344,7 @@ impl Engine {
             v.synth.render(self.now, &mut self.mono);
             let gain = v.gain * v.fade;
             power += gain * gain;
+            loudest = loudest.max(gain * gain);
             let heard = Heard { x: v.x, y: v.y, ..*h };
             let at = Placement {
                 azimuth: heard.azimuth(&self.pose),
@@ -356,7 +358,7 @@ impl Engine {
             let placed = v.binaural.placed_input();
             self.send.iter_mut().zip(placed).for_each(|(s, x)| *s += send * x);
         }
-        power
+        (power, loudest)
     }
 
     fn add_room(&mut self, left: &mut [f32], right: &mut [f32]) {
@@ -375,12 +377,16 @@ impl Engine {
             .for_each(|(o, w)| *o += ROOM_WET * w);
     }
 
-    /// Compresses the voices' summed power above [`HOLD_FROM_POWER`], gliding (quickly down,
-    /// slowly up) so there is no jump.
-    fn hold_loudness(&mut self, power: f32, left: &mut [f32], right: &mut [f32]) {
+    /// Compresses what the other voices add to the loudest one ([`HOLD_RATIO`]), gliding
+    /// (quickly down, slowly up) so there is no jump.
+    fn hold_loudness(&mut self, power: f32, loudest: f32, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
-        let over = (power / HOLD_FROM_POWER).max(1.0);
-        // Output power HOLD_FROM_POWER · over^(1/ratio): an amplitude gain of over^(−(1 − 1/ratio)/2).
+        let over = if loudest > 0.0 {
+            (power / loudest).max(1.0)
+        } else {
+            1.0
+        };
+        // Output power loudest · over^(1/ratio): an amplitude gain of over^(−(1 − 1/ratio)/2).
         let target = over.powf(-0.5 * (1.0 - 1.0 / HOLD_RATIO));
         let seconds = if target < self.hold {
             HOLD_ATTACK_S

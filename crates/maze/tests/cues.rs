@@ -457,9 +457,9 @@ fn five_photos_coming_into_range_at_once_do_not_make_the_music_jump() {
     let (one, six) = (mean(6.0, 10.0), mean(16.0, 20.0));
     let (own, entering) = (rise(6.0, 10.0), rise(10.0, 16.0));
     eprintln!("one photo {one:.1} dB, six {six:.1} dB; biggest 0.4-s rise: the music's own {own:.1} dB, as five enter {entering:.1} dB");
-    // Six independent pieces would add 7.8 dB; these six share their tonic and drone pitches
-    // (the maze's grid), which adds a little more. The hold compresses the sum 3:1 above one
-    // voice at 3 m.
+    // Six independent pieces would add 7.8 dB at equal levels; the hold compresses what the
+    // five add to the first 4:1 (+1.9 dB). The rest is the head's: the five stand to the
+    // sides, where a head hears a source louder in its two ears together than one in front.
     assert!(six - one <= 5.0, "six photos {:+.1} dB against one", six - one);
     assert!(
         entering <= own + 2.0,
