@@ -24,6 +24,12 @@ fn folder(dir: &Path) -> std::path::PathBuf {
     photos
 }
 
+/// `walk PHOTOS --path walk.json --seed 3 -o OUT`.
+fn walk_args<'a>(photos: &'a Path, out: &'a str) -> [&'a str; 8] {
+    let photos = photos.to_str().unwrap();
+    ["walk", photos, "--path", "walk.json", "--seed", "3", "-o", out]
+}
+
 fn layout(dir: &Path, photos: &Path) -> serde_json::Value {
     let o = run_in(
         dir,
@@ -71,17 +77,7 @@ fn a_walk_renders_a_binaural_wav_and_a_broken_photo_is_a_silent_wall() {
         r#"{{"keys": [{{"t": 0, "x": {sx}, "y": {sy}, "heading": 0}}, {{"t": 6, "x": {sx}, "y": {sy}, "heading": 270}}]}}"#
     );
     std::fs::write(dir.path().join("walk.json"), walk).unwrap();
-    let args = [
-        "walk",
-        photos.to_str().unwrap(),
-        "--path",
-        "walk.json",
-        "--seed",
-        "3",
-        "-o",
-        "w.wav",
-    ];
-    let o = run_in(dir.path(), &args);
+    let o = run_in(dir.path(), &walk_args(&photos, "w.wav"));
     assert!(o.status.success(), "{}", stderr(&o));
     let warnings = stderr(&o);
     assert!(
@@ -101,16 +97,7 @@ fn a_walk_renders_a_binaural_wav_and_a_broken_photo_is_a_silent_wall() {
     // The two ears differ: it is binaural, not two copies.
     assert!(samples.chunks_exact(2).any(|f| (f[0] - f[1]).abs() > 1e-3));
     // Same folder, walk and seed: the same bytes.
-    let again = [
-        "walk",
-        photos.to_str().unwrap(),
-        "--path",
-        "walk.json",
-        "--seed",
-        "3",
-        "-o",
-        "again.wav",
-    ];
+    let again = walk_args(&photos, "again.wav");
     assert!(run_in(dir.path(), &again).status.success());
     assert_eq!(
         std::fs::read(dir.path().join("w.wav")).unwrap(),

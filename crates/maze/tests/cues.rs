@@ -135,26 +135,8 @@ fn energy(x: &[f32]) -> f32 {
 
 /// Power between `lo` and `hi` Hz, averaged over 4096-sample Hann frames.
 fn band_power(x: &[f32], lo: f32, hi: f32) -> f32 {
-    const N: usize = 4096;
-    let fft = FftPlanner::new().plan_fft_forward(N);
-    let hann: Vec<f32> = (0..N)
-        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / N as f32).cos())
-        .collect();
-    let (a, b) = (
-        (lo * N as f32 / RATE as f32) as usize,
-        (hi * N as f32 / RATE as f32) as usize,
-    );
-    let mut total = 0.0;
-    for frame in x.chunks_exact(N) {
-        let mut buf: Vec<Complex32> = frame
-            .iter()
-            .zip(&hann)
-            .map(|(v, w)| Complex32::new(v * w, 0.0))
-            .collect();
-        fft.process(&mut buf);
-        total += buf[a..b].iter().map(|c| c.norm_sqr()).sum::<f32>();
-    }
-    total
+    let bin = |hz: f32| (hz * 4096.0 / RATE as f32) as usize;
+    spectrum(x)[bin(lo)..bin(hi)].iter().sum()
 }
 
 /// Lag (samples) at which the right ear best matches the left: positive when the left

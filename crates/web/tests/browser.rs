@@ -10,8 +10,7 @@
 
 mod common;
 
-use common::{browser_available, root, start_server};
-use std::process::Command;
+use common::{browser_available, root, run_page_script, start_server};
 
 #[test]
 fn the_page_plays_a_dropped_photo_in_chromium() {
@@ -30,21 +29,9 @@ fn the_page_plays_a_dropped_photo_in_chromium() {
             ..Default::default()
         });
         let dir = out.join(engine);
-        let run = Command::new("node")
-            .arg(root().join("tools/webtest/page.mjs"))
-            .arg(format!("http://{addr}/"))
-            .arg(&dir)
-            .arg(&photo)
-            .arg(engine)
-            .output()
-            .expect("run node");
-        let stdout = String::from_utf8_lossy(&run.stdout);
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(
-            run.status.success(),
-            "page test ({engine}) failed:\n{stderr}\n{stdout}"
-        );
-        let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        let url = format!("http://{addr}/");
+        let args = [url.as_ref(), dir.as_os_str(), photo.as_os_str(), engine.as_ref()];
+        let result = run_page_script("page.mjs", &args, &format!("page test ({engine})"));
         eprintln!("page test ({engine}): {result}");
         assert_eq!(result["engine"], engine);
         assert!(

@@ -14,11 +14,10 @@
 
 mod common;
 
-use common::{browser_available, root, start_server};
+use common::{browser_available, root, run_page_script, start_server};
 use photophone::compose::Score;
 use photophone_maze::{Engine, Layout, Walk};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The memory goals (200 photos) are benchmarks: `bench/maze_page.sh` sets
 /// MAZE_GOALS=1 and records the figures; the test command holds the page and the server to
@@ -93,21 +92,9 @@ fn phase(out: &Path, name: &str, photos: &Path, folder: Option<PathBuf>) -> serd
         ..Default::default()
     });
     let t = std::time::Instant::now();
-    let run = Command::new("node")
-        .arg(root().join("tools/webtest/maze.mjs"))
-        .arg(format!("http://{addr}/maze"))
-        .arg(out)
-        .arg(name)
-        .arg(photos)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.success(),
-        "maze page, phase {name}, failed:\n{stderr}\n{stdout}"
-    );
-    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let url = format!("http://{addr}/maze");
+    let args = [url.as_ref(), out.as_os_str(), name.as_ref(), photos.as_os_str()];
+    let result = run_page_script("maze.mjs", &args, &format!("maze page, phase {name},"));
     eprintln!("maze test, {name} ({:.1} s): {result}", t.elapsed().as_secs_f64());
     result
 }

@@ -45,6 +45,20 @@ fn missing() -> Vec<String> {
     missing
 }
 
+/// Runs a `tools/webtest` script under node with these arguments; the JSON line it prints
+/// last (its measurements). Fails with its output when it fails.
+pub fn run_page_script(script: &str, args: &[&std::ffi::OsStr], what: &str) -> serde_json::Value {
+    let run = Command::new("node")
+        .arg(root().join("tools/webtest").join(script))
+        .args(args)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{what} failed:\n{stderr}\n{stdout}");
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
 /// A real server on a free loopback port, on a thread of its own.
 pub fn start_server(limits: photophone_web::Limits) -> std::net::SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
